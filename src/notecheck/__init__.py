@@ -1,0 +1,19 @@
+"""notecheck: documentation-completeness checking for nerve-destruction and chemodenervation notes."""
+
+from .check import Checker
+from .errors import NotecheckError
+from .models import ELEMENTS, NoteInput, NoteResult, to_record
+from .rules import load_rules
+
+__version__ = "0.1.0"
+__all__ = ["Checker", "NotecheckError", "ELEMENTS", "NoteInput", "NoteResult", "to_record", "load_rules", "check_text"]
+
+_DEFAULT: Checker | None = None
+
+
+def check_text(text: str, codes: str | None = None) -> NoteResult:
+    """Check one note with the shipped rule pack (the pipeline is built on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Checker()
+    return _DEFAULT.check(text, codes=codes)

@@ -1,0 +1,129 @@
+"""The library entry point: notes in, NoteResults out.
+
+    checker = Checker()
+    result = checker.check("Left obturator nerve ... 5 mL of 6% phenol ...", codes="64640-LT")
+    for result in checker.check_many(read_notes(["notes/"]), jobs=2): ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from .audit import audit
+from .claims import claims_in_text, parse_claims
+from .errors import ClaimSyntaxError
+from .extract import Extractor
+from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError
+from .pipeline import build_pipeline
+from .rules import RulePack, load_rules
+
+
+class Checker:
+    """Builds the pipeline once; checks one note or a stream of them."""
+
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False):
+        self.rules: RulePack = load_rules(rules_dir)
+        self.rules_dir = str(self.rules.root)
+        self.nlp = build_pipeline(self.rules)
+        self.extractor = Extractor(self.rules)
+        self.keep_text = keep_text
+
+    def check(self, note: NoteInput | str, codes: str | None = None) -> NoteResult:
+        if isinstance(note, str):
+            note = NoteInput(id="note", source="<text>", text=note, codes=codes)
+        return next(self.check_many([note]))
+
+    def check_many(
+        self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1
+    ) -> Iterator[NoteResult]:
+        """One NoteResult per item, in input order; read errors pass through as error results."""
+        if jobs > 1:
+            yield from _parallel(self, items, batch_size, jobs)
+            return
+        it = iter(items)
+        while chunk := list(islice(it, batch_size)):
+            yield from self._check_chunk(chunk)
+
+    def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
+        notes = [x for x in chunk if isinstance(x, NoteInput)]
+        docs = iter(self.nlp.pipe(n.text for n in notes))
+        out = []
+        for item in chunk:
+            if isinstance(item, ReadError):
+                out.append(self.error_result(item.id, item.source, item.kind, item.message))
+            else:
+                out.append(self._result(item, next(docs)))
+        return out
+
+    def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
+        return NoteResult(
+            id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
+            error=NoteError(kind, message),
+        )
+
+    def _result(self, note: NoteInput, doc) -> NoteResult:
+        findings = self.extractor(doc)
+        try:
+            claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
+        except ClaimSyntaxError as exc:
+            return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
+        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date))
+        if codes:
+            status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
+            score = min(c.score for c in codes)
+        else:
+            status, score = "no_code", None
+        return NoteResult(
+            id=note.id,
+            source=note.source,
+            status=status,
+            score=score,
+            elements=findings,
+            codes=codes,
+            rules_version=self.rules.version,
+            unsupported_codes=unsupported,
+            text=note.text if self.keep_text else None,
+        )
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------- processes
+
+_WORKER: Checker | None = None
+
+
+def _init_worker(rules_dir: str, keep_text: bool) -> None:
+    global _WORKER
+    _WORKER = Checker(rules_dir, keep_text=keep_text)
+
+
+def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
+    assert _WORKER is not None
+    return _WORKER._check_chunk(chunk)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[NoteResult]:
+    """Worker processes build the pipeline once each; results come back in input order."""
+    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text)) as pool:
+        for results in pool.imap(_work, _chunks(items, batch_size)):
+            yield from results

@@ -1,0 +1,44 @@
+"""One error family for notecheck. The library raises; only the CLI prints and exits.
+
+Every error has a stable short code (``E001``...) and a message that says what happened,
+why, and how to fix it. Messages never contain note text.
+"""
+
+from __future__ import annotations
+
+
+class NotecheckError(Exception):
+    """Base class: ``code`` is stable across releases, ``message`` is for people."""
+
+    code = "E000"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class RuleFileError(NotecheckError):
+    """A file under patterns/ is missing, is not valid YAML, or breaks the schema."""
+
+    code = "E001"
+
+
+class ClaimSyntaxError(NotecheckError):
+    """A billed-code string does not follow ``CODE[-MOD...][ xUNITS]`` claim-line syntax."""
+
+    code = "E002"
+
+
+class InputError(NotecheckError):
+    """An input path or export cannot be used at all (not found, unknown format, bad column)."""
+
+    code = "E003"
+
+
+class UnknownCodeError(NotecheckError):
+    """A CPT code asked for by name has no rule file."""
+
+    code = "E004"

@@ -1,0 +1,45 @@
+"""`notecheck explain CODE`: a code's requirements in plain words, from its rule file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .rules import load_rules
+
+
+def explain_code(code: str, rules_dir: str | Path | None = None) -> str:
+    pack = load_rules(rules_dir)
+    rule = pack.code_rule(code.strip().lstrip("+"))
+    elements = pack.elements
+    lines = [f"{rule.code}: {rule.title}" + ("  (add-on)" if rule.addon else ""),
+             f"  family: {rule.family}; unit: one per {rule.unit}; rules in force from {rule.effective_from}"
+             + (f" to {rule.effective_to}" if rule.effective_to else ""),
+             ""]
+    if rule.guidance:
+        lines += ["  " + rule.guidance.strip(), ""]
+    lines.append("  Required:")
+    for el in rule.required:
+        lines.append(f"    - {el}: {elements[el].description}{_satisfied_by(el, rule)}")
+    for cond in rule.conditional:
+        lines.append(f"    - {cond.element} (when {cond.why}): {elements[cond.element].description}")
+    if rule.recommended:
+        lines.append("  Recommended (raise the score):")
+        for el, w in rule.recommended.items():
+            lines.append(f"    - {el} (weight {w}): {elements[el].description}")
+    if rule.muscles:
+        m = rule.muscles
+        lines.append(f"  Muscles: {m.min} to {m.max or 'any number'}" + (f" ({m.region})" if m.region else ""))
+    if rule.primary_codes:
+        lines.append(f"  Add-on: bill with one of {', '.join(rule.primary_codes)} on the same claim.")
+    if rule.includes_guidance:
+        lines.append(f"  Includes guidance; do not bill {', '.join(rule.includes_guidance)} with it.")
+    lines += ["", f"  Source: {' '.join(rule.source.split())}"]
+    return "\n".join(lines)
+
+
+def _satisfied_by(element: str, rule) -> str:
+    if element == "agent" and rule.agents:
+        return f" Satisfied by: {', '.join(rule.agents)}."
+    if element == "nerve_target" and rule.targets:
+        return f" Satisfied by: {', '.join(rule.targets)}."
+    return ""

@@ -1,0 +1,259 @@
+"""From a processed Doc to one ElementFinding per element of the spec.
+
+A mention counts when nothing rules it out: a ConText cue (negated, planned, hypothetical, historical,
+other experiencer, skin-wheal local, contrast amount), the section it sits in (HISTORY, PLAN), a template
+placeholder, or an element rule (a side that belongs to nothing treated; muscles without a toxin).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from .models import ELEMENTS, ElementFinding, Evidence
+from .pipeline import HEADERS_KEY, SPAN_GROUP, known_labels, normalize_label
+from .rules import RulePack, SectionSpec
+
+_UNITS = {
+    "ml": "mL", "mls": "mL", "cc": "mL", "ccs": "mL", "milliliter": "mL", "milliliters": "mL", "millilitre": "mL",
+    "millilitres": "mL", "cm3": "mL", "unit": "units", "units": "units", "u": "units", "iu": "units",
+    "mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "microgram": "mcg", "micrograms": "mcg",
+}
+_WORD_NUMBERS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "half": "0.5",
+}
+# Words after a side that make it the side of a treated structure.
+_SIDE_ANCHORS = frozenset(
+    "side sided sides extremity extremities upper lower leg legs thigh calf knee knees hip hips shoulder ankle "
+    "foot feet buttock groin gluteal sacroiliac si facet facets joint joints lumbar cervical thoracic sacral "
+    "paravertebral paramedian approach obturator genicular intercostal l1 l2 l3 l4 l5 s1 s2 s3 s4 c2 c3 c4 c5 c6 "
+    "c7 t1 t2 t3 t4 t5 t6 t7 t8 t9 t10 t11 t12 lue rue lle rle upper-extremity lower-extremity trigeminal "
+    "occipital pelvic medial lateral superior inferior greater lesser common posterior anterior deep superficial".split()
+)
+_IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
+_VERB_BEFORE_LEFT = frozenset("was were is are be been being and then he she they patient needle".split())
+_AFTER_LEFT_VERB = frozenset("in the with for at to home without".split())
+_NEGATING_VALUE = re.compile(r"^(no|not|none|declined|refused|unable|denied|deferred)\b", re.I)
+_PLANNED_VALUE = re.compile(r"^(will|to be|plan|planned|pending)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    start: int
+    name: str
+    category: str | None
+    unless: tuple[str, ...]
+
+
+def normalize_amount(span: Span) -> str | None:
+    """"5 cc" -> "5 mL"; "Five mL" -> "5 mL"; "150 units" -> "150 units"; "2-3 mL" -> "2-3 mL"."""
+    words = [t.lower_ for t in span]
+    unit = _UNITS.get(words[-1])
+    numbers = [_number(w) for w in words[:-1] if w not in ("-", "to")]
+    numbers = [n for n in numbers if n is not None]
+    if unit is None or not numbers:
+        return None
+    return f"{'-'.join(numbers)} {unit}"
+
+
+def _number(word: str) -> str | None:
+    word = word.replace(",", "")
+    if word in _WORD_NUMBERS:
+        return _WORD_NUMBERS[word]
+    try:
+        value = float(word)
+    except ValueError:
+        return None
+    return f"{value:g}" if value < 1e6 else None
+
+
+class Extractor:
+    """Built once per rule pack; ``__call__`` is a pure function of the Doc."""
+
+    def __init__(self, rules: RulePack):
+        ctx = rules.context
+        self.rules = rules
+        self.reasons = dict(ctx.reasons)
+        self.ignore = frozenset(ctx.ignore_categories)
+        self.never = {cat: frozenset(els) for cat, els in ctx.never_excluded_by.items()}
+        self.value_filter = {cat: {el: frozenset(v) for el, v in m.items()} for cat, m in ctx.value_filter.items()}
+        self.placeholder = re.compile(r"^\s*(?:" + "|".join(ctx.placeholders) + r")\s*(?:ml|cc|units|mg)?\s*$", re.I)
+        self.section_of_header: dict[str, SectionSpec] = {}
+        for spec in rules.sections.sections:
+            for h in spec.headers:
+                self.section_of_header.setdefault(normalize_label(h), spec)
+        self.element_of_label: dict[str, str] = {}
+        for name, ef in rules.elements.items():
+            for lb in ef.labels:
+                self.element_of_label.setdefault(normalize_label(lb), name)
+        self.known_labels = known_labels(rules)
+        self.agent_kinds = rules.agent_kinds()
+        self.valueless = frozenset(n for n, ef in rules.elements.items() if not ef.reports_values)
+        self.allowed_label_values = {
+            n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
+        }
+        self.requires_agent_kind = {
+            n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
+        }
+
+    # ------------------------------------------------------------------ sections
+
+    def sections(self, doc: Doc) -> tuple[list[int], list[_Section]]:
+        starts: list[int] = []
+        secs: list[_Section] = []
+        for start, _end, label in doc.user_data.get(HEADERS_KEY, ()):
+            spec = self.section_of_header.get(label)
+            if spec is None and label in self.element_of_label:
+                continue  # a template field such as "Volume:" stays in the section around it
+            if spec is None:
+                sec = _Section(start, "other", None, ())
+            else:
+                sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless))
+            starts.append(start)
+            secs.append(sec)
+        return starts, secs
+
+    # ------------------------------------------------------------------ mentions
+
+    def _context_reason(self, span: Span, element: str, value: str) -> str | None:
+        for mod in span._.modifiers:
+            cat = mod.category
+            if cat in self.ignore or element in self.never.get(cat, ()):
+                continue
+            only = self.value_filter.get(cat, {}).get(element)
+            if only is not None and value not in only:
+                continue
+            return self.reasons.get(cat, cat.lower())
+        return None
+
+    def _section_reason(self, span: Span, element: str, sec: _Section | None) -> str | None:
+        if sec is None or sec.category is None or sec.category in self.ignore:
+            return None
+        if element in self.never.get(sec.category, ()):
+            return None
+        sent = span.sent.text.lower()
+        if any(w in sent for w in sec.unless):
+            return None
+        return self.reasons.get(sec.category, sec.category.lower())
+
+    @staticmethod
+    def _side_reason(span: Span, anchors: list[tuple[int, int]]) -> str | None:
+        """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
+        or an anatomical word right after it; not "left arm IV" or "the needle was left in place"."""
+        doc = span.doc
+        nxt = doc[span.end].lower_ if span.end < len(doc) else ""
+        nxt2 = doc[span.end + 1].lower_ if span.end + 1 < len(doc) else ""
+        prev = doc[span.start - 1].lower_ if span.start > 0 else ""
+        if span[0].lower_ == "left" and (prev in _VERB_BEFORE_LEFT or nxt in _AFTER_LEFT_VERB):
+            return "not_a_side"
+        if nxt in ("iv", "room") or (nxt in _IV_SITES and nxt2 in ("iv", "line", "intravenous", "peripheral")):
+            return "other_structure"
+        sent = span.sent
+        for a_start, a_end in anchors:
+            if sent.start <= a_start < sent.end and (0 <= a_start - span.end <= 6 or 0 <= span.start - a_end <= 4):
+                return None
+        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or span[0].lower_ in ("bilaterally",):
+            return None
+        if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
+            return None  # "on the left."
+        return "no_target_nearby"
+
+    def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at) -> list[tuple[int, int]]:
+        """Template fields: `Consent: signed` documents consent; `Consent: [ ]` is a placeholder."""
+        label_spans = []
+        text = doc.text
+        for i, (start, end, label) in enumerate(headers):
+            label_spans.append((start, end))
+            element = self.element_of_label.get(label)
+            if element is None:
+                continue
+            stop = headers[i + 1][0] if i + 1 < len(headers) else len(text)
+            nl = text.find("\n", end, stop)
+            stop = nl if nl != -1 else stop
+            raw = text[end:stop]
+            value = raw.strip(" \t,.;")
+            v_start = end + (len(raw) - len(raw.lstrip(" \t,.;")))
+            v_end = v_start + len(value)
+            low = value.lower()
+            section = section_at(start)
+            if (not value or self.placeholder.match(value)) and low not in self.allowed_label_values[element]:
+                evidence[element].append(Evidence(start, max(end, v_end), text[start:max(end, v_end)], section, None, "placeholder"))
+                continue
+            if element not in self.valueless:
+                continue  # vocabulary elements are found by their terms inside the value
+            reason = None
+            if low not in self.allowed_label_values[element]:
+                if _NEGATING_VALUE.match(value):
+                    reason = "negated"
+                elif _PLANNED_VALUE.match(value):
+                    reason = "planned"
+            evidence[element].append(Evidence(v_start, v_end, value, section, None, reason))
+        return label_spans
+
+    # ------------------------------------------------------------------ the whole note
+
+    def __call__(self, doc: Doc) -> dict[str, ElementFinding]:
+        headers = doc.user_data.get(HEADERS_KEY, [])
+        sec_starts, secs = self.sections(doc)
+
+        def section_at(char: int) -> str | None:
+            i = bisect.bisect_right(sec_starts, char) - 1
+            return secs[i].name if i >= 0 else None
+
+        def section_obj(char: int) -> _Section | None:
+            i = bisect.bisect_right(sec_starts, char) - 1
+            return secs[i] if i >= 0 else None
+
+        evidence: dict[str, list[Evidence]] = {e: [] for e in ELEMENTS}
+        label_spans = self._label_findings(doc, headers, evidence, section_at)
+        label_starts = [s for s, _ in label_spans]
+
+        spans = list(doc.spans[SPAN_GROUP])
+        anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
+        for span in spans:
+            element, value = span.label_, span.kb_id_
+            i = bisect.bisect_right(label_starts, span.start_char) - 1
+            if i >= 0 and span.end_char <= label_spans[i][1]:
+                continue  # a word inside a `Label:` is judged by the label's value, above
+            if element == "volume":
+                value = normalize_amount(span)
+                if value is None:
+                    continue
+            sec = section_obj(span.start_char)
+            reason = self._context_reason(span, element, value) or self._section_reason(span, element, sec)
+            if reason is None and element == "laterality":
+                reason = self._side_reason(span, anchors)
+            evidence[element].append(
+                Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,
+                         None if element in self.valueless else value, reason)
+            )
+
+        for element, kinds in self.requires_agent_kind.items():
+            if not any(e.reason is None and self.agent_kinds.get(e.value) in kinds for e in evidence["agent"]):
+                evidence[element] = [e if e.reason else _with_reason(e, "no_chemodenervation_agent") for e in evidence[element]]
+
+        return {el: _finding(el, evs) for el, evs in evidence.items()}
+
+
+def _with_reason(ev: Evidence, reason: str) -> Evidence:
+    return Evidence(ev.start, ev.end, ev.text, ev.section, ev.value, reason)
+
+
+def _finding(element: str, evs: list[Evidence]) -> ElementFinding:
+    evs.sort(key=lambda e: e.start)
+    kept = tuple(e for e in evs if e.reason is None)
+    values: dict[str, None] = {}
+    for e in kept:
+        if e.value:
+            values.setdefault(e.value)
+    return ElementFinding(
+        element=element,
+        present=bool(kept),
+        values=tuple(values),
+        evidence=kept,
+        excluded=tuple(e for e in evs if e.reason is not None),
+    )

@@ -1,0 +1,172 @@
+"""Plain result types handed from one step to the next.
+
+reader -> NoteInput -> spaCy Doc -> ElementFinding -> CodeResult -> NoteResult -> renderer
+
+All are small frozen dataclasses; ``to_record`` turns a NoteResult into the JSON output contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ELEMENTS: tuple[str, ...] = (
+    "nerve_target",
+    "agent",
+    "volume",
+    "imaging",
+    "laterality",
+    "consent",
+    "indication",
+    "placement_confirmation",
+    "response",
+    "follow_up",
+    "muscles",
+)
+
+STATUS_RANK = {"complete": 0, "no_code": 1, "incomplete": 2, "error": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteInput:
+    """One note as a reader hands it over. ``codes`` is the raw billed-code string, if any."""
+
+    id: str
+    source: str
+    text: str
+    codes: str | None = None
+    service_date: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteError:
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """A note (or a whole file) that could not be read. Carries no note text."""
+
+    id: str
+    source: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A mention in the note. ``reason`` is None when it counts, else why it does not
+    (negated, planned, hypothetical, historical, other_experiencer, placeholder, ...)."""
+
+    start: int
+    end: int
+    text: str
+    section: str | None
+    value: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ElementFinding:
+    element: str
+    present: bool
+    values: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    excluded: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    code: str
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    kind: str
+    message: str
+    suggested_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeResult:
+    code: str
+    title: str
+    modifiers: tuple[str, ...]
+    units: int
+    source: str  # "billed" | "inferred"
+    status: str  # "complete" | "incomplete"
+    score: int
+    missing: tuple[str, ...]
+    flags: tuple[Flag, ...] = ()
+    reason: str | None = None  # why an inferred code was named
+    rule_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteResult:
+    id: str
+    source: str
+    status: str
+    score: int | None
+    elements: dict[str, ElementFinding] = field(default_factory=dict)
+    codes: tuple[CodeResult, ...] = ()
+    rules_version: str = ""
+    error: NoteError | None = None
+    unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
+    text: str | None = None  # kept only for renderers that show the note (html)
+
+
+def _evidence_record(ev: Evidence, include_text: bool) -> dict:
+    rec = {"start": ev.start, "end": ev.end, "section": ev.section, "value": ev.value}
+    if include_text:
+        rec["text"] = ev.text
+    if ev.reason is not None:
+        rec["reason"] = ev.reason
+    return rec
+
+
+def _flag_record(flag: Flag) -> dict:
+    return {"kind": flag.kind, "message": flag.message, "suggested_codes": list(flag.suggested_codes)}
+
+
+def to_record(result: NoteResult, include_text: bool = True) -> dict:
+    """The output contract: one JSON-ready dict per note."""
+    elements = {
+        name: {
+            "present": f.present,
+            "values": list(f.values),
+            "evidence": [_evidence_record(e, include_text) for e in f.evidence],
+            "excluded": [_evidence_record(e, include_text) for e in f.excluded],
+        }
+        for name, f in result.elements.items()
+    }
+    codes = [
+        {
+            "code": c.code,
+            "title": c.title,
+            "modifiers": list(c.modifiers),
+            "units": c.units,
+            "source": c.source,
+            "status": c.status,
+            "score": c.score,
+            "missing": list(c.missing),
+            "flags": [_flag_record(f) for f in c.flags],
+            "reason": c.reason,
+            "rule_version": c.rule_version,
+        }
+        for c in result.codes
+    ]
+    error = None if result.error is None else {"kind": result.error.kind, "message": result.error.message}
+    return {
+        "id": result.id,
+        "source": result.source,
+        "status": result.status,
+        "score": result.score,
+        "elements": elements,
+        "codes": codes,
+        "unsupported_codes": list(result.unsupported_codes),
+        "rules_version": result.rules_version,
+        "error": error,
+    }

@@ -1,0 +1,247 @@
+"""The one place that builds the spaCy pipeline and registers notecheck's components.
+
+    spacy.blank("en") tokenizer
+    -> notecheck_sentences  (line structure, `Label:` headers, comma-joined exports; no PyRuSH)
+    -> notecheck_spelling   (misspelled domain words get a corrected NORM; rapidfuzz, cached)
+    -> notecheck_terms      (one pass of compiled matchers; mentions go to doc.spans["notecheck"])
+    -> medspacy_context     (medspaCy ConText with its default rules plus ours from patterns/context.yml)
+
+Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_data``).
+"""
+
+# no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
+
+import re
+
+from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
+
+import spacy
+from medspacy.context import ConText, ConTextRule
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from .rules import RulePack
+
+SPAN_GROUP = "notecheck"
+HEADERS_KEY = "notecheck_headers"
+
+# A label followed by a colon at the start of a line, or after a comma/period (comma-joined exports).
+_HEADER_RE = re.compile(
+    r"(?:^|(?<=\n)|(?<=,)|(?<=\.)|(?<=;))[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*:(?![0-9])",
+    re.MULTILINE,
+)
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "half": 0.5,
+}
+
+
+def normalize_label(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+def find_headers(text: str, known: frozenset[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` for every header: an ALL-CAPS label, or a known label, then a colon."""
+    found = []
+    for m in _HEADER_RE.finditer(text):
+        raw = m.group(1).strip()
+        label = normalize_label(raw)
+        letters = [c for c in raw if c.isalpha()]
+        is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
+        if label in known or (is_caps and len(raw.split()) <= 7):
+            found.append((m.start(1), m.end(), label))
+    return found
+
+
+class SentenceSplitter:
+    """Sentence starts at line breaks, at headers, and after . ! ? before a capital or digit."""
+
+    def __init__(self, known_labels: frozenset[str]):
+        self.known_labels = known_labels
+
+    def __call__(self, doc: Doc) -> Doc:
+        headers = find_headers(doc.text, self.known_labels)
+        doc.user_data[HEADERS_KEY] = headers
+        starts = {doc.char_span(s, e, alignment_mode="expand").start for s, e, _ in headers if s < len(doc.text)}
+        prev = None  # the last token that is not white space
+        newline = False
+        for tok in doc:
+            if prev is None or newline or tok.i in starts:
+                tok.is_sent_start = True
+            elif prev.text in (".", "!", "?", ".,") and (tok.is_title or tok.is_upper or tok.like_num or tok.is_punct):
+                tok.is_sent_start = True
+            else:
+                tok.is_sent_start = False
+            if tok.is_space:
+                newline = newline or "\n" in tok.text
+            else:
+                newline = "\n" in tok.whitespace_
+                prev = tok
+        return doc
+
+
+class Speller:
+    """Gives misspelled domain words the NORM of the term they misspell (flouroscopy -> fluoroscopy).
+
+    Only alphabetic tokens that are not known words are looked at, and each distinct spelling is
+    scored once per process (cached), so ordinary text costs a set lookup per token.
+    """
+
+    def __init__(self, domain_words: frozenset[str], never: frozenset[str], min_length: int, cutoff: float):
+        self.domain_words = domain_words
+        self.choices = sorted(w for w in domain_words if len(w) >= min_length - 1)
+        self.never = never
+        self.min_length = min_length
+        self.cutoff = cutoff
+        self.cache: dict[str, str | None] = {}
+
+    def correct(self, word: str) -> str | None:
+        if word in self.cache:
+            return self.cache[word]
+        best = process.extractOne(word, self.choices, scorer=fuzz.ratio, score_cutoff=self.cutoff)
+        fixed = best[0] if best and best[0][0] == word[0] else None
+        if len(self.cache) > 100_000:
+            self.cache.clear()
+        self.cache[word] = fixed
+        return fixed
+
+    def __call__(self, doc: Doc) -> Doc:
+        for tok in doc:
+            low = tok.lower_
+            if len(low) < self.min_length or low in self.domain_words or low in self.never or not tok.is_alpha:
+                continue
+            fixed = self.correct(low)
+            if fixed:
+                tok.norm_ = fixed
+        return doc
+
+
+class TermMatcher:
+    """One pass of compiled matchers; every mention becomes a Span labelled with its element,
+    with the normalized value in ``span.kb_id_``."""
+
+    def __init__(self, nlp: Language, rules: RulePack):
+        self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.tokens = Matcher(nlp.vocab)
+        by_phrase: dict[str, str] = {}
+        for element, ef in rules.elements.items():
+            for term in ef.terms:
+                key = f"{element}|{term.value}"
+                self.phrases.add(key, [nlp.make_doc(p) for p in term.phrases])
+                for p in term.phrases:
+                    by_phrase[p.lower()] = key
+                if term.case_sensitive:
+                    self.exact.add(key, [nlp.make_doc(p) for p in term.case_sensitive])
+            for tp in ef.patterns:
+                self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
+        for ab in rules.abbreviations.abbreviations:
+            key = by_phrase.get(ab.expands_to.lower())
+            if key is None:
+                from .errors import RuleFileError
+
+                raise RuleFileError(
+                    f"{rules.root / 'abbreviations.yml'}: '{ab.abbr}' expands to '{ab.expands_to}', which is no "
+                    "element's phrase. Expand it to a phrase listed in patterns/elements/."
+                )
+            (self.exact if ab.case_sensitive else self.phrases).add(key, [nlp.make_doc(ab.abbr)])
+        self.strings = nlp.vocab.strings
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, list[tuple[int, int, str]]] = {}
+        for matcher in (self.phrases, self.exact, self.tokens):
+            for match_id, start, end in matcher(doc):
+                element, value = self.strings[match_id].split("|", 1)
+                found.setdefault(element, []).append((start, end, value))
+        spans = []
+        for element, matches in found.items():
+            # within an element the longest match wins; different elements may overlap
+            taken: set[int] = set()
+            for start, end, value in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
+                if taken.isdisjoint(range(start, end)):
+                    taken.update(range(start, end))
+                    spans.append((start, end, element, value))
+        spans.sort()
+        doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
+        return doc
+
+
+def _context_rules(rules: RulePack) -> list[ConTextRule]:
+    out = []
+    for spec in rules.context.rules:
+        out.append(
+            ConTextRule(
+                literal=spec.literal,
+                category=spec.category,
+                pattern=spec.pattern,
+                direction=spec.direction,
+                allowed_types=set(spec.allowed_types) if spec.allowed_types else None,
+                excluded_types=set(spec.excluded_types) if spec.excluded_types else None,
+                max_scope=spec.max_scope,
+            )
+        )
+    return out
+
+
+def known_labels(rules: RulePack) -> frozenset[str]:
+    labels = {normalize_label(h) for s in rules.sections.sections for h in s.headers}
+    labels |= {normalize_label(lb) for ef in rules.elements.values() for lb in ef.labels}
+    return frozenset(labels)
+
+
+def domain_words(rules: RulePack) -> frozenset[str]:
+    words = set()
+    for ef in rules.elements.values():
+        for term in ef.terms:
+            for p in term.phrases:
+                words.update(w for w in re.split(r"[^a-z]+", p.lower()) if w)
+    return frozenset(words)
+
+
+@Language.factory("notecheck_sentences")
+def _make_sentences(nlp: Language, name: str, rules_dir: str):
+    from .rules import load_rules
+
+    return SentenceSplitter(known_labels(load_rules(rules_dir)))
+
+
+@Language.factory("notecheck_spelling")
+def _make_spelling(nlp: Language, name: str, rules_dir: str):
+    from .rules import load_rules
+
+    rules = load_rules(rules_dir)
+    sp = rules.spelling
+    return Speller(domain_words(rules), frozenset(sp.never_correct), sp.min_length, sp.score_cutoff)
+
+
+@Language.factory("notecheck_terms")
+def _make_terms(nlp: Language, name: str, rules_dir: str):
+    from .rules import load_rules
+
+    return TermMatcher(nlp, load_rules(rules_dir))
+
+
+def build_pipeline(rules: RulePack) -> Language:
+    """A blank English pipeline with notecheck's components and medspaCy's ConText."""
+    nlp = spacy.blank("en")
+    # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
+    infixes = list(nlp.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    cfg = {"rules_dir": str(rules.root)}
+    nlp.add_pipe("notecheck_sentences", config=cfg)
+    nlp.add_pipe("notecheck_spelling", config=cfg)
+    nlp.add_pipe("notecheck_terms", config=cfg)
+    context = nlp.add_pipe(
+        "medspacy_context",
+        config={
+            "rules": "default" if rules.context.use_medspacy_defaults else None,
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
+            "prune_on_target_overlap": True,
+            "span_attrs": None,
+        },
+    )
+    context.add(_context_rules(rules))
+    return nlp

@@ -1,0 +1,330 @@
+"""Rule files: everything an auditor may change lives in ``patterns/`` as YAML.
+
+Each file is validated when it loads; a broken file raises RuleFileError naming the file,
+the field (with its line where YAML knows it) and what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import RuleFileError, UnknownCodeError
+from .models import ELEMENTS
+
+ElementName = Literal[
+    "nerve_target",
+    "agent",
+    "volume",
+    "imaging",
+    "laterality",
+    "consent",
+    "indication",
+    "placement_confirmation",
+    "response",
+    "follow_up",
+    "muscles",
+]
+AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- elements
+
+
+class Term(_Strict):
+    """One normalized value and the phrases that name it."""
+
+    value: str = Field(pattern=r"^[a-z0-9_]+$")
+    phrases: list[str] = Field(min_length=1)
+    case_sensitive: list[str] = []  # phrases matched on exact case only (e.g. "US")
+    kind: AgentKind | None = None  # agents only
+    sided: bool = True  # nerve targets and muscles: whether the structure has a side
+    region: Literal["extremity", "trunk", "head_neck"] | None = None  # muscles only
+    match: list[str] = []  # short notes in which this value must be found
+    no_match: list[str] = []  # short notes in which it must not
+
+
+class TokenPattern(_Strict):
+    """A spaCy Matcher pattern for mentions a phrase list cannot express (e.g. "L4 medial branch")."""
+
+    value: str = Field(pattern=r"^[a-z0-9_]+$")
+    pattern: list[dict]
+    match: list[str] = []
+    no_match: list[str] = []
+
+
+class ElementFile(_Strict):
+    element: ElementName
+    description: str
+    reports_values: bool = True  # False: the element is present or not, with no normalized values
+    labels: list[str] = []  # template labels ("Consent:") whose non-empty value documents the element
+    label_values_allowed: list[str] = []  # label values that count although they look like placeholders
+    requires_agent_kind: list[AgentKind] = []  # mentions count only when such an agent is present
+    terms: list[Term] = []
+    patterns: list[TokenPattern] = []
+    match: list[str] = []
+    no_match: list[str] = []
+
+
+# --------------------------------------------------------------------------- context and sections
+
+
+class ContextRuleSpec(_Strict):
+    literal: str
+    category: str
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"] = "BIDIRECTIONAL"
+    pattern: list[dict] | str | None = None
+    allowed_types: list[ElementName] | None = None
+    excluded_types: list[ElementName] | None = None
+    max_scope: int | None = None
+    match: list[str] = []  # notes in which this cue must exclude a mention
+    no_match: list[str] = []  # notes in which it must not
+
+
+class ContextFile(_Strict):
+    use_medspacy_defaults: bool = True
+    reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
+    ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
+    never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
+    value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
+    placeholders: list[str]  # regexes for template placeholders after a label ("___", "[ ]", "N/A")
+    rules: list[ContextRuleSpec]
+
+
+class SectionSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z_]+$")
+    headers: list[str] = Field(min_length=1)
+    category: str | None = None  # ConText category given to mentions in this section
+    unless: list[str] = []  # words in the sentence that lift the category ("today", "performed")
+    match: list[str] = []  # headers (as written in notes) that must open this section
+
+
+class SectionFile(_Strict):
+    sections: list[SectionSpec]
+
+
+class Abbreviation(_Strict):
+    abbr: str
+    expands_to: str
+    case_sensitive: bool = False
+
+
+class AbbreviationFile(_Strict):
+    abbreviations: list[Abbreviation]
+
+
+class SpellingFile(_Strict):
+    min_length: int = 6
+    score_cutoff: float = Field(default=88.0, ge=50, le=100)
+    never_correct: list[str] = []  # ordinary words that look like domain terms
+    match: list[list[str]] = []  # [misspelling, intended term]
+    no_match: list[str] = []  # words that must be left alone
+
+
+# --------------------------------------------------------------------------- codes
+
+
+class Condition(_Strict):
+    agent_kind: list[AgentKind] | None = None  # applies when a present agent has one of these kinds
+    sided_target: bool | None = None  # applies when a present target or muscle has a side
+
+
+class ConditionalRequirement(_Strict):
+    element: ElementName
+    when: Condition
+    why: str
+
+
+class MuscleCount(_Strict):
+    min: int = 1
+    max: int | None = None
+    region: Literal["extremity", "trunk", "head_neck"] | None = None
+
+
+class CodeFile(_Strict):
+    code: str = Field(pattern=r"^[0-9]{4}[0-9A-Z]$")
+    title: str
+    family: Literal["destruction", "chemodenervation", "guidance", "other"]
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    source: str
+    guidance: str = ""
+    unit: Literal["nerve", "joint", "extremity", "knee", "session", "procedure"] = "procedure"
+    addon: bool = False
+    primary_codes: list[str] = []  # an add-on needs one of these billed on the same claim
+    required: list[ElementName]
+    conditional: list[ConditionalRequirement] = []
+    recommended: dict[ElementName, int] = {}  # element -> weight
+    required_weight: int = 3
+    agents: list[str] = []  # agent values that satisfy the code (empty: any)
+    targets: list[str] = []  # nerve_target values this code covers (empty: any not covered elsewhere)
+    muscles: MuscleCount | None = None
+    includes_guidance: list[str] = []  # guidance codes bundled into this one
+    laterality_modifiers: bool = True  # payers expect RT/LT/50 when a side is documented
+
+    @field_validator("required")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("an element is listed twice")
+        return v
+
+
+class PackFile(_Strict):
+    name: str
+    version: str
+    description: str = ""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _line_of(node_path: tuple, raw: str) -> str:
+    """Best-effort line number of a field in a YAML document, for error messages."""
+    try:
+        node = yaml.compose(raw)
+        for key in node_path:
+            if isinstance(node, yaml.MappingNode):
+                node = next(v for k, v in node.value if k.value == key)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                node = node.value[key]
+            else:
+                break
+        return f" (line {node.start_mark.line + 1})"
+    except Exception:  # noqa: BLE001 - line numbers are a courtesy; the error below is raised regardless
+        return ""
+
+
+def load_yaml_model(path: Path, model: type[BaseModel]):
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.")
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise RuleFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the syntax there.")
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:5]:
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            problems.append(f"field '{loc}'{_line_of(err['loc'], raw)}: {err['msg']}")
+        raise RuleFileError(f"{path}: " + "; ".join(problems) + ". Fix these fields and run again.") from None
+
+
+def default_rules_dir() -> Path:
+    """The rule pack shipped with notecheck, or the one named by $NOTECHECK_RULES."""
+    env = os.environ.get("NOTECHECK_RULES")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "patterns", here.parents[1] / "patterns"):
+        if (candidate / "pack.yml").is_file():
+            return candidate
+    raise RuleFileError("no rule pack found: patterns/pack.yml is missing. Reinstall notecheck or pass --rules DIR.")
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """Every rule file of one pack, validated."""
+
+    root: Path
+    pack: PackFile
+    elements: dict[str, ElementFile]
+    context: ContextFile
+    sections: SectionFile
+    abbreviations: AbbreviationFile
+    spelling: SpellingFile
+    codes: dict[str, tuple[CodeFile, ...]]  # code -> its versions, oldest first
+
+    @property
+    def version(self) -> str:
+        return f"{self.pack.name}@{self.pack.version}"
+
+    def code_rule(self, code: str, service_date: dt.date | None = None) -> CodeFile:
+        """The version of a code's rules in force on the date of service (the newest if no date)."""
+        versions = self.codes.get(code)
+        if not versions:
+            raise UnknownCodeError(f"no rule file for code {code}. `notecheck codes` lists the supported codes.")
+        if service_date is None:
+            return versions[-1]
+        for rule in reversed(versions):
+            if rule.effective_from <= service_date and (rule.effective_to is None or service_date <= rule.effective_to):
+                return rule
+        return versions[-1] if service_date > versions[-1].effective_from else versions[0]
+
+    def agent_kinds(self) -> dict[str, str]:
+        return {t.value: t.kind for t in self.elements["agent"].terms if t.kind}
+
+    def sided(self, element: str) -> dict[str, bool]:
+        return {t.value: t.sided for t in self.elements[element].terms}
+
+
+def load_rules(root: Path | str | None = None) -> RulePack:
+    return _load_rules(Path(root).resolve() if root else default_rules_dir().resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_rules(root: Path) -> RulePack:
+    if not (root / "pack.yml").is_file():
+        raise RuleFileError(f"{root} is not a rule pack: pack.yml is missing there.")
+    elements: dict[str, ElementFile] = {}
+    for path in sorted((root / "elements").glob("*.yml")):
+        ef = load_yaml_model(path, ElementFile)
+        if ef.element in elements:
+            raise RuleFileError(f"{path}: element '{ef.element}' is defined twice. Keep one file per element.")
+        elements[ef.element] = ef
+    missing = [e for e in ELEMENTS if e not in elements]
+    if missing:
+        raise RuleFileError(f"{root / 'elements'}: no file for element(s) {', '.join(missing)}. Add one YAML file each.")
+    codes: dict[str, list[CodeFile]] = {}
+    for path in sorted((root / "codes").glob("*.yml")):
+        cf = load_yaml_model(path, CodeFile)
+        codes.setdefault(cf.code, []).append(cf)
+    ordered = {c: tuple(sorted(v, key=lambda r: r.effective_from)) for c, v in sorted(codes.items())}
+    pack = RulePack(
+        root=root,
+        pack=load_yaml_model(root / "pack.yml", PackFile),
+        elements=elements,
+        context=load_yaml_model(root / "context.yml", ContextFile),
+        sections=load_yaml_model(root / "sections.yml", SectionFile),
+        abbreviations=load_yaml_model(root / "abbreviations.yml", AbbreviationFile),
+        spelling=load_yaml_model(root / "spelling.yml", SpellingFile),
+        codes=ordered,
+    )
+    _cross_check(pack)
+    return pack
+
+
+def _cross_check(pack: RulePack) -> None:
+    """References between files: agents and targets named by a code must exist."""
+    agent_values = {t.value for t in pack.elements["agent"].terms}
+    target_values = {t.value for t in pack.elements["nerve_target"].terms}
+    target_values |= {p.value for p in pack.elements["nerve_target"].patterns}
+    for code, versions in pack.codes.items():
+        for rule in versions:
+            where = f"{pack.root / 'codes'} (code {code}, effective {rule.effective_from})"
+            for a in rule.agents:
+                if a not in agent_values:
+                    raise RuleFileError(f"{where}: agent '{a}' is not a value in elements/agent.yml. Use one of: {', '.join(sorted(agent_values))}.")
+            for t in rule.targets:
+                if t not in target_values:
+                    raise RuleFileError(f"{where}: target '{t}' is not a value in elements/nerve_target.yml. Add it there first.")
+            for p in rule.primary_codes + rule.includes_guidance:
+                if not p.isalnum():
+                    raise RuleFileError(f"{where}: '{p}' is not a code.")
