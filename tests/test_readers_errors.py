@@ -37,7 +37,7 @@ CASES = [
     ("malformed-csv", "n.csv", "id,text\nA1,a,b\n", {}, "malformed_row", "row:1"),
     ("malformed-jsonl", "n.jsonl", "not json\n", {}, "malformed_row", "row:1"),
     ("missing-column", "n.csv", "id,cpt\n1,2\n", {}, "missing_column", "file"),
-    ("truncated", "n.jsonl.gz", gzip.compress(b'{"text": "a"}\n')[:-8], {}, "truncated", "row:1"),
+    ("truncated", "n.jsonl.gz", gzip.compress(b'{"text": "a"}\n')[:12], {}, "truncated", "row:1"),
     ("unsupported-xlsx", "n.xlsx", b"PK\x03\x04", {}, "unsupported", "file"),
     ("unsupported-json", "n.json", "[]", {}, "unsupported", "file"),
     ("unsupported-gz", "n.parquet.gz", b"", {}, "unsupported", "file"),

@@ -19,8 +19,8 @@ def build_inputs(tmp_path):
     files = {
         "too_large.txt": NOTE.encode(),
         "too_large.csv": f"id,text\n1,{NOTE}\n".encode(),
-        "binary.txt": NOTE.encode() + b"\x00",
-        "encoding.txt": b"\xef\xbb\xbf" + NOTE.encode() + b"\xff",
+        "binary.txt": CANARY.encode() + b"\x00",  # short: under the size limit
+        "encoding.txt": b"\xef\xbb\xbf" + CANARY.encode() + b"\xff",
         "encoding.csv": f"id,text\n1,{NOTE}".encode() + b"\x81\n",
         "malformed.csv": f'id,text\n1,"{NOTE}"x\n2,{NOTE},{CANARY}\n'.encode(),
         "malformed.jsonl": f'{{"text": "{NOTE}"}}\n{{"text": "{NOTE}\n[{json.dumps(NOTE)}]\n'.encode(),
@@ -28,7 +28,7 @@ def build_inputs(tmp_path):
         "missing.jsonl": json.dumps({"id": 1, "body_of": NOTE}).encode() + b"\n",
         "empty_code.csv": f"id,text,cpt\n1,   ,{CANARY}\n".encode(),
         "truncated.csv.gz": gzip.compress(f"id,text\n1,{NOTE}\n".encode())[:-8],
-        f"{'x'}.json": json.dumps([NOTE]).encode(),
+        "export.json": json.dumps([NOTE]).encode(),
     }
     paths = []
     for name, content in files.items():

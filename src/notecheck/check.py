@@ -72,7 +72,7 @@ class Checker:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
-        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date))
+        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date), note.text)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
             score = min(c.score for c in codes)

@@ -164,5 +164,48 @@ def eval_cmd(
     typer.echo(render_json(report) if fmt == "json" else render_text(report))
 
 
+@app.command("spark-scan")
+def spark_scan(
+    path: str = typer.Argument(..., help="A Parquet file, or a folder of Parquet files (any path Spark reads)."),
+    output: str = typer.Option(..., "--output", "-o", help="Parquet output folder, one row per note."),
+    master: Optional[str] = typer.Option(None, "--master", help="Spark master (default: spark-submit's, else local[*])."),
+    code: Optional[str] = typer.Option(None, "--code", help="Billed codes for notes that have none."),
+    id_col: Optional[str] = typer.Option(None, "--id-col", help="Column with the note id."),
+    text_col: Optional[str] = typer.Option(None, "--text-col", help="Column with the note text."),
+    code_col: Optional[str] = typer.Option(None, "--code-col", help="Column with the billed codes."),
+    date_col: Optional[str] = typer.Option(None, "--date-col", help="Column with the date of service."),
+    no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the results (offsets and values only)."),
+    max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output folder if it exists."),
+    quiet_: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
+) -> None:
+    """Check a Parquet export with Spark; the same records as `scan`, written as Parquet."""
+    from .claims import parse_claims
+    from .spark import scan_parquet, session
+
+    _setup_logging(verbose)
+    try:
+        if code:
+            parse_claims(code)
+        spark, started = session(master)
+    except NotecheckError as exc:
+        _fail(exc)
+    try:
+        summary = scan_parquet(
+            spark, path, output, overwrite=overwrite, id_col=id_col, text_col=text_col, code_col=code_col,
+            date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
+        )
+    except NotecheckError as exc:
+        _fail(exc)
+    finally:
+        if started:
+            spark.stop()
+    if not quiet_:
+        typer.echo(summary.line(), err=True)
+    raise typer.Exit(0 if summary.all_complete else 1)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -90,6 +90,9 @@ class Extractor:
         for name, ef in rules.elements.items():
             for lb in ef.labels:
                 self.element_of_label.setdefault(normalize_label(lb), name)
+        self.label_contains = [(w.lower(), n) for n, ef in rules.elements.items() for w in ef.label_contains]
+        self.header_contains = [(w.lower(), spec) for spec in rules.sections.sections for w in spec.header_contains]
+        self.cues = {n: frozenset(w.lower() for w in ef.requires_cue) for n, ef in rules.elements.items() if ef.requires_cue}
         self.known_labels = known_labels(rules)
         self.agent_kinds = rules.agent_kinds()
         self.valueless = frozenset(n for n, ef in rules.elements.items() if not ef.reports_values)
@@ -106,8 +109,8 @@ class Extractor:
         starts: list[int] = []
         secs: list[_Section] = []
         for start, _end, label in doc.user_data.get(HEADERS_KEY, ()):
-            spec = self.section_of_header.get(label)
-            if spec is None and label in self.element_of_label:
+            spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
+            if spec is None and self.label_element(label):
                 continue  # a template field such as "Volume:" stays in the section around it
             if spec is None:
                 sec = _Section(start, "other", None, ())
@@ -117,7 +120,18 @@ class Extractor:
             secs.append(sec)
         return starts, secs
 
+    def label_element(self, label: str) -> str | None:
+        found = self.element_of_label.get(label)
+        if found is None:
+            found = next((el for w, el in self.label_contains if w in label), None)
+        return found
+
     # ------------------------------------------------------------------ mentions
+
+    @staticmethod
+    def _has_cue(span: Span, cues: frozenset[str], agent_sents: set[int]) -> bool:
+        sent = span.sent
+        return sent.start in agent_sents or any(t.lower_ in cues or t.norm_ in cues for t in sent)
 
     def _context_reason(self, span: Span, element: str, value: str) -> str | None:
         for mod in span._.modifiers:
@@ -141,7 +155,7 @@ class Extractor:
         return self.reasons.get(sec.category, sec.category.lower())
 
     @staticmethod
-    def _side_reason(span: Span, anchors: list[tuple[int, int]]) -> str | None:
+    def _side_reason(span: Span, anchors: list[tuple[int, int]], cues: frozenset[str]) -> str | None:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
         or an anatomical word right after it; not "left arm IV" or "the needle was left in place"."""
         doc = span.doc
@@ -160,6 +174,8 @@ class Extractor:
             return None
         if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
             return None  # "on the left."
+        if span.kb_id_ == "bilateral" and any(t.lower_ in cues for t in sent):
+            return None  # "injected on each side", "bilateral blocks"
         return "no_target_nearby"
 
     def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at) -> list[tuple[int, int]]:
@@ -168,7 +184,7 @@ class Extractor:
         text = doc.text
         for i, (start, end, label) in enumerate(headers):
             label_spans.append((start, end))
-            element = self.element_of_label.get(label)
+            element = self.label_element(label)
             if element is None:
                 continue
             stop = headers[i + 1][0] if i + 1 < len(headers) else len(text)
@@ -214,6 +230,7 @@ class Extractor:
 
         spans = list(doc.spans[SPAN_GROUP])
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
+        agent_sents = {s.sent.start for s in spans if s.label_ == "agent"}
         for span in spans:
             element, value = span.label_, span.kb_id_
             i = bisect.bisect_right(label_starts, span.start_char) - 1
@@ -225,8 +242,10 @@ class Extractor:
                     continue
             sec = section_obj(span.start_char)
             reason = self._context_reason(span, element, value) or self._section_reason(span, element, sec)
+            if reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents):
+                reason = "nothing_done"
             if reason is None and element == "laterality":
-                reason = self._side_reason(span, anchors)
+                reason = self._side_reason(span, anchors, self.cues["nerve_target"])
             evidence[element].append(
                 Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,
                          None if element in self.valueless else value, reason)

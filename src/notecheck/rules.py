@@ -51,6 +51,7 @@ class Term(_Strict):
     kind: AgentKind | None = None  # agents only
     sided: bool = True  # nerve targets and muscles: whether the structure has a side
     region: Literal["extremity", "trunk", "head_neck"] | None = None  # muscles only
+    limb: Literal["upper", "lower"] | None = None  # extremity muscles only: which limb (counts extremities)
     match: list[str] = []  # short notes in which this value must be found
     no_match: list[str] = []  # short notes in which it must not
 
@@ -69,7 +70,9 @@ class ElementFile(_Strict):
     description: str
     reports_values: bool = True  # False: the element is present or not, with no normalized values
     labels: list[str] = []  # template labels ("Consent:") whose non-empty value documents the element
+    label_contains: list[str] = []  # any label containing one of these ("diagnoses") is also this element's
     label_values_allowed: list[str] = []  # label values that count although they look like placeholders
+    requires_cue: list[str] = []  # a mention counts only in a sentence holding one of these words or an agent
     requires_agent_kind: list[AgentKind] = []  # mentions count only when such an agent is present
     terms: list[Term] = []
     patterns: list[TokenPattern] = []
@@ -105,6 +108,7 @@ class ContextFile(_Strict):
 class SectionSpec(_Strict):
     name: str = Field(pattern=r"^[a-z_]+$")
     headers: list[str] = Field(min_length=1)
+    header_contains: list[str] = []  # any header containing one of these words opens this section
     category: str | None = None  # ConText category given to mentions in this section
     unless: list[str] = []  # words in the sentence that lift the category ("today", "performed")
     match: list[str] = []  # headers (as written in notes) that must open this section
@@ -172,6 +176,10 @@ class CodeFile(_Strict):
     muscles: MuscleCount | None = None
     includes_guidance: list[str] = []  # guidance codes bundled into this one
     laterality_modifiers: bool = True  # payers expect RT/LT/50 when a side is documented
+    # what the code audit reads to tell codes apart (inference, code_mismatch, units_mismatch):
+    spine_regions: list[Literal["cervical", "thoracic", "lumbar", "sacral"]] = []  # spinal levels this code covers
+    image_guidance: Literal["any", "with", "without"] = "any"  # fits only notes with (or without) image guidance
+    min_lesion_celsius: int | None = None  # thermal lesions documented only below this are not destruction
 
     @field_validator("required")
     @classmethod

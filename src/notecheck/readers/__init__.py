@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from notecheck.errors import InputError
 from notecheck.models import NoteInput, ReadError
@@ -133,7 +133,7 @@ def _read_export(path: Path, label: str, kind: str, options: ReadOptions) -> Ite
             yield from read_delimited(binary, label, "\t" if kind == "tsv" else ",", options)
 
 
-def _guarded(label: str, start) -> Iterator[NoteInput | ReadError]:
+def _guarded(label: str, start: Callable[[], Iterator[NoteInput | ReadError]]) -> Iterator[NoteInput | ReadError]:
     """Run the reader that ``start()`` returns; a ReadProblem it raises becomes the last item."""
     try:
         yield from start()

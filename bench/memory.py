@@ -1,0 +1,143 @@
+"""Peak memory of `notecheck scan` against input size (issue 6): it should stay flat.
+
+    .venv/bin/python bench/memory.py                         # 10k vs 1M notes (1M takes hours on 2 cores)
+    .venv/bin/python bench/memory.py --sizes 10000,100000    # the quicker run
+
+For each size a JSONL export (id, text, codes) of generated notes is streamed to a temp folder, then
+`notecheck scan FILE --format jsonl -o OUT --jobs 1 -q` runs in a subprocess. Its peak RSS comes from
+its own rusage (os.wait4, i.e. getrusage of that child); its RSS is also sampled from /proc every
+half second to show the curve. Results replace the "Memory" section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notes import write_jsonl  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def measure(n: int, tmp: Path, seed: int, interval: float = 0.5) -> dict:
+    src, out = tmp / f"notes_{n}.jsonl", tmp / f"out_{n}.jsonl"
+    t = time.perf_counter()
+    size = write_jsonl(src, n, seed)
+    gen_s = time.perf_counter() - t
+    cmd = [NOTECHECK, "scan", str(src), "--format", "jsonl", "-o", str(out), "--jobs", "1", "-q"]
+    samples: list[tuple[float, float]] = []
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(interval):
+            value = rss_mb(proc.pid)
+            if value is not None:
+                samples.append((time.perf_counter() - t, value))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"notecheck scan exited {proc.returncode} on {n} notes")
+    with open(out, "rb") as fh:
+        lines = sum(1 for _ in fh)
+    if lines != n:
+        raise SystemExit(f"notecheck scan wrote {lines} records for {n} notes")
+    out_mb = out.stat().st_size / 2**20
+    src.unlink()
+    out.unlink()
+
+    def at(frac: float) -> float:  # RSS sampled nearest to a fraction of the run
+        if not samples:
+            return float("nan")
+        return min(samples, key=lambda s: abs(s[0] - frac * seconds))[1]
+
+    return {
+        "n": n, "input_mb": size / 2**20, "output_mb": out_mb, "gen_s": gen_s, "seconds": seconds,
+        "notes_s": n / seconds, "peak_mb": usage.ru_maxrss / 1024, "curve": [at(q) for q in (0.1, 0.25, 0.5, 0.75, 1.0)],
+    }
+
+
+def section(rows: list[dict], command: str) -> str:
+    lines = [
+        "## Memory",
+        "",
+        f"- command: `{command}`",
+        f"- date: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}; {len(os.sched_getaffinity(0))} cores; "
+        "scan: `notecheck scan FILE.jsonl --format jsonl -o OUT --jobs 1 -q` in a subprocess",
+        "- peak RSS: the child's own `ru_maxrss` (os.wait4); RSS curve: /proc/PID/status VmRSS sampled every 0.5 s, "
+        "at 10/25/50/75/100% of the run",
+        "",
+        "| notes | input | scan time | notes/s | peak RSS | RSS at 10 / 25 / 50 / 75 / 100% of the run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        curve = " / ".join(f"{v:.0f}" for v in r["curve"])
+        lines.append(f"| {r['n']:,} | {r['input_mb']:,.0f} MB | {r['seconds']:,.0f} s | {r['notes_s']:.0f} | "
+                     f"{r['peak_mb']:.0f} MB | {curve} MB |")
+    small, big = rows[0], rows[-1]
+    growth = big["peak_mb"] - small["peak_mb"]
+    flat = growth <= max(25.0, 0.10 * small["peak_mb"])
+    lines += [
+        "",
+        f"From {small['n']:,} to {big['n']:,} notes ({big['n'] / small['n']:.0f}x the input) peak RSS went from "
+        f"{small['peak_mb']:.0f} MB to {big['peak_mb']:.0f} MB ({growth:+.0f} MB, {big['peak_mb'] / small['peak_mb']:.2f}x): "
+        + ("flat (within 10% or 25 MB)." if flat else "**not flat**: memory grows with the input.")
+        + f" Target <= 500 MB: {'met' if big['peak_mb'] <= 500 else '**not met**'}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,1000000", help="comma-separated note counts (default 10000,1000000)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--tmp", help="folder for the generated export (default: a new temp folder)")
+    args = ap.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    command = ".venv/bin/python bench/memory.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="notecheck-mem-", dir=args.tmp) as tmp:
+        for n in sizes:
+            r = measure(n, Path(tmp), args.seed)
+            print(f"{n} notes: {r['seconds']:.0f} s, peak {r['peak_mb']:.0f} MB, curve {r['curve']}", file=sys.stderr, flush=True)
+            rows.append(r)
+    text = section(rows, command)
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# notecheck benchmark results\n"
+    if "\n## Memory" in old:
+        old = old[: old.index("\n## Memory")]
+    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

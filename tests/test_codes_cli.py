@@ -1,0 +1,40 @@
+"""`notecheck codes` lists every code; `notecheck explain CODE` works for each."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from notecheck.cli import app
+from notecheck.rules import load_rules
+
+runner = CliRunner()
+CODES = sorted(load_rules().codes)
+
+
+def test_codes_cli_lists_every_code():
+    result = runner.invoke(app, ["codes"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.splitlines() if line.strip()]
+    assert listed == CODES
+    assert "64636 (add-on)" in result.output and "64635 (add-on)" not in result.output
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_codes_cli_explain(code):
+    result = runner.invoke(app, ["explain", code])
+    assert result.exit_code == 0, result.output
+    rule = load_rules().code_rule(code)
+    assert result.output.startswith(f"{code}: {rule.title}")
+    assert "Required:" in result.output and "Source:" in result.output
+
+
+def test_codes_cli_explain_accepts_plus_prefix():
+    result = runner.invoke(app, ["explain", "+64636"])
+    assert result.exit_code == 0 and "Add-on: bill with one of 64635" in result.output
+
+
+def test_codes_cli_explain_unknown_code_exits_2():
+    result = runner.invoke(app, ["explain", "64999"])
+    assert result.exit_code == 2
+    assert "E004" in result.output
