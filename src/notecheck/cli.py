@@ -183,25 +183,18 @@ def spark_scan(
 ) -> None:
     """Check a Parquet export with Spark; the same records as `scan`, written as Parquet."""
     from .claims import parse_claims
-    from .spark import scan_parquet, session
+    from .spark import spark_scan as run_spark_scan
 
     _setup_logging(verbose)
     try:
         if code:
             parse_claims(code)
-        spark, started = session(master)
-    except NotecheckError as exc:
-        _fail(exc)
-    try:
-        summary = scan_parquet(
-            spark, path, output, overwrite=overwrite, id_col=id_col, text_col=text_col, code_col=code_col,
+        summary = run_spark_scan(
+            path, output, master=master, overwrite=overwrite, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
         )
     except NotecheckError as exc:
         _fail(exc)
-    finally:
-        if started:
-            spark.stop()
     if not quiet_:
         typer.echo(summary.line(), err=True)
     raise typer.Exit(0 if summary.all_complete else 1)

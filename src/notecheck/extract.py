@@ -34,6 +34,7 @@ _SIDE_ANCHORS = frozenset(
     "c7 t1 t2 t3 t4 t5 t6 t7 t8 t9 t10 t11 t12 lue rue lle rle upper-extremity lower-extremity trigeminal "
     "occipital pelvic medial lateral superior inferior greater lesser common posterior anterior deep superficial".split()
 )
+_LIMB_SIDES = frozenset("LUE RUE LLE RLE".split())
 _IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
 _VERB_BEFORE_LEFT = frozenset("was were is are be been being and then he she they patient needle".split())
 _AFTER_LEFT_VERB = frozenset("in the with for at to home without".split())
@@ -159,6 +160,10 @@ class Extractor:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
         or an anatomical word right after it; not "left arm IV" or "the needle was left in place"."""
         doc = span.doc
+        if span.text in _LIMB_SIDES:
+            return None  # LUE, RLE ... name a limb's side
+        if span.text in ("L", "R"):  # "R tibial nerve", "L gastrocnemius": only right before what is treated
+            return None if any(a_start in (span.end, span.end + 1) for a_start, _ in anchors) else "no_target_nearby"
         nxt = doc[span.end].lower_ if span.end < len(doc) else ""
         nxt2 = doc[span.end + 1].lower_ if span.end + 1 < len(doc) else ""
         prev = doc[span.start - 1].lower_ if span.start > 0 else ""
@@ -178,8 +183,9 @@ class Extractor:
             return None  # "injected on each side", "bilateral blocks"
         return "no_target_nearby"
 
-    def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at) -> list[tuple[int, int]]:
-        """Template fields: `Consent: signed` documents consent; `Consent: [ ]` is a placeholder."""
+    def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at, fields: set) -> list[tuple[int, int]]:
+        """Template fields: `Consent: signed` documents consent; `Consent: [ ]` is a placeholder.
+        Adds ``(element, value_start, value_end)`` of every filled field to ``fields``."""
         label_spans = []
         text = doc.text
         for i, (start, end, label) in enumerate(headers):
@@ -199,6 +205,7 @@ class Extractor:
             if (not value or self.placeholder.match(value)) and low not in self.allowed_label_values[element]:
                 evidence[element].append(Evidence(start, max(end, v_end), text[start:max(end, v_end)], section, None, "placeholder"))
                 continue
+            fields.add((element, v_start, v_end))
             if element not in self.valueless:
                 continue  # vocabulary elements are found by their terms inside the value
             reason = None
@@ -225,7 +232,8 @@ class Extractor:
             return secs[i] if i >= 0 else None
 
         evidence: dict[str, list[Evidence]] = {e: [] for e in ELEMENTS}
-        label_spans = self._label_findings(doc, headers, evidence, section_at)
+        fields: set[tuple[str, int, int]] = set()
+        label_spans = self._label_findings(doc, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
         spans = list(doc.spans[SPAN_GROUP])
@@ -242,9 +250,12 @@ class Extractor:
                     continue
             sec = section_obj(span.start_char)
             reason = self._context_reason(span, element, value) or self._section_reason(span, element, sec)
-            if reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents):
+            in_field = any(el == element and s <= span.start_char and span.end_char <= e for el, s, e in fields)
+            if in_field:
+                pass  # "Side: right", "Target: left obturator nerve": the template says what it is
+            elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents):
                 reason = "nothing_done"
-            if reason is None and element == "laterality":
+            elif reason is None and element == "laterality":
                 reason = self._side_reason(span, anchors, self.cues["nerve_target"])
             evidence[element].append(
                 Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,

@@ -12,6 +12,7 @@ Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_d
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
 
 import re
+from pathlib import Path
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 
@@ -170,6 +171,12 @@ class TermMatcher:
 
 def _context_rules(rules: RulePack) -> list[ConTextRule]:
     out = []
+    if rules.context.use_medspacy_defaults:
+        import medspacy
+
+        defaults = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
+        drop = set(rules.context.drop_default_rules)
+        out += [r for r in ConTextRule.from_json(str(defaults)) if r.literal not in drop]
     for spec in rules.context.rules:
         out.append(
             ConTextRule(
@@ -236,7 +243,7 @@ def build_pipeline(rules: RulePack) -> Language:
     context = nlp.add_pipe(
         "medspacy_context",
         config={
-            "rules": "default" if rules.context.use_medspacy_defaults else None,
+            "rules": None,  # medspaCy's defaults are added by _context_rules, less the ones we replace
             "input_span_type": "group",
             "span_group_name": SPAN_GROUP,
             "prune_on_target_overlap": True,

@@ -97,6 +97,7 @@ class ContextRuleSpec(_Strict):
 
 class ContextFile(_Strict):
     use_medspacy_defaults: bool = True
+    drop_default_rules: list[str] = []  # literals of medspaCy default rules replaced by ours
     reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
     ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to

@@ -113,8 +113,10 @@ RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "unsup
 
 
 def record_of(row: Any) -> dict:
-    """An output row (a ``Row`` or its ``asDict(recursive=True)``) as the JSON record ``to_record`` gives."""
+    """An output row (a Spark ``Row``, or a dict as pyarrow reads it) as the JSON record ``to_record`` gives."""
     rec = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
+    if isinstance(rec.get("elements"), list):  # pyarrow reads a map as (key, value) pairs
+        rec["elements"] = dict(rec["elements"])
     for finding in (rec.get("elements") or {}).values():
         for key in ("evidence", "excluded"):
             finding[key] = [{k: v for k, v in ev.items() if not (k in ("text", "reason") and v is None)}
@@ -318,6 +320,7 @@ def session(master: str | None = None):
         builder = builder.master(master)
     if (master or "local").startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", _python())
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (builder.config("spark.ui.enabled", "false")
                    .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1"))
     builder = (builder.config("spark.ui.showConsoleProgress", "false")
@@ -339,6 +342,22 @@ def _python() -> str:
     return sys.executable
 
 
+def spark_scan(path: str, output: str, *, master: str | None = None, overwrite: bool = False, **options):
+    """``notecheck spark-scan``: start (or join) a Spark session, run ``scan_parquet``, stop what was started."""
+    _check_output(output, overwrite)
+    spark, started = session(master)
+    try:
+        return scan_parquet(spark, path, output, overwrite=overwrite, **options)
+    finally:
+        if started:
+            spark.stop()
+
+
+def _check_output(output: str, overwrite: bool) -> None:
+    if not overwrite and Path(output).exists():
+        raise InputError(f"{output} exists. Pass --overwrite to replace it, or name another output.")
+
+
 def scan_parquet(
     spark,
     path: str,
@@ -357,8 +376,7 @@ def scan_parquet(
 
     from notecheck.scan import Summary
 
-    if not overwrite and Path(output).exists():
-        raise InputError(f"{output} exists. Pass --overwrite to replace it, or name another output.")
+    _check_output(output, overwrite)
     try:
         df = spark.read.parquet(path)
         df = df.select("*", F.col("_metadata.file_path").alias("_notecheck_file"),
