@@ -163,7 +163,7 @@ def test_rules_spelling_misspelling_corrected(checker, pair):
     wrong, intended = pair
     element, value, phrase = _term_with_word(intended)
     misspelled = re.sub(rf"\b{re.escape(intended)}\b", wrong, phrase, flags=re.I)
-    text = f"Today {misspelled} was documented."
+    text = f"{misspelled[0].upper()}{misspelled[1:]} for the procedure performed today."
     finding = checker.check(text).elements[element]
     assert finding.present, f"{text!r} -> {element}: {_describe(finding)}"
     if PACK.elements[element].reports_values:

@@ -30,7 +30,7 @@ _WORD_NUMBERS = {
 _SIDE_ANCHORS = frozenset(
     "side sided sides extremity extremities upper lower leg legs thigh calf knee knees hip hips shoulder ankle "
     "foot feet buttock groin gluteal sacroiliac si facet facets joint joints lumbar cervical thoracic sacral "
-    "paravertebral paramedian approach obturator genicular intercostal l1 l2 l3 l4 l5 s1 s2 s3 s4 c2 c3 c4 c5 c6 "
+    "paravertebral obturator genicular intercostal l1 l2 l3 l4 l5 s1 s2 s3 s4 c2 c3 c4 c5 c6 "
     "c7 t1 t2 t3 t4 t5 t6 t7 t8 t9 t10 t11 t12 lue rue lle rle upper-extremity lower-extremity trigeminal "
     "occipital pelvic medial lateral superior inferior greater lesser common posterior anterior deep superficial".split()
 )
@@ -156,15 +156,18 @@ class Extractor:
         return self.reasons.get(sec.category, sec.category.lower())
 
     @staticmethod
-    def _side_reason(span: Span, anchors: list[tuple[int, int]], cues: frozenset[str]) -> str | None:
+    def _side_reason(span: Span, anchors: list[tuple[int, int]], treated: bool) -> str | None:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
-        or an anatomical word right after it; not "left arm IV" or "the needle was left in place"."""
+        or an anatomical word right after it in a sentence that says something was done; not "left arm IV",
+        "the needle was left in place" or "right knee pain" in a history."""
         doc = span.doc
         if span.text in _LIMB_SIDES:
             return None  # LUE, RLE ... name a limb's side
-        if span.text in ("L", "R"):  # "R tibial nerve", "L gastrocnemius": only right before what is treated
-            return None if any(a_start in (span.end, span.end + 1) for a_start, _ in anchors) else "no_target_nearby"
         nxt = doc[span.end].lower_ if span.end < len(doc) else ""
+        if span.text in ("L", "R"):  # "R tibial nerve", "L gastrocnemius", "R knee": only right before what is treated
+            if any(a_start in (span.end, span.end + 1) for a_start, _ in anchors) or (treated and nxt in _SIDE_ANCHORS):
+                return None
+            return "no_target_nearby"
         nxt2 = doc[span.end + 1].lower_ if span.end + 1 < len(doc) else ""
         prev = doc[span.start - 1].lower_ if span.start > 0 else ""
         if span[0].lower_ == "left" and (prev in _VERB_BEFORE_LEFT or nxt in _AFTER_LEFT_VERB):
@@ -175,12 +178,12 @@ class Extractor:
         for a_start, a_end in anchors:
             if sent.start <= a_start < sent.end and (0 <= a_start - span.end <= 6 or 0 <= span.start - a_end <= 4):
                 return None
-        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or span[0].lower_ in ("bilaterally",):
-            return None
+        if not treated:
+            return "no_target_nearby"
+        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or span.kb_id_ == "bilateral":
+            return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"
         if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
             return None  # "on the left."
-        if span.kb_id_ == "bilateral" and any(t.lower_ in cues for t in sent):
-            return None  # "injected on each side", "bilateral blocks"
         return "no_target_nearby"
 
     def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at, fields: set) -> list[tuple[int, int]]:
@@ -238,7 +241,7 @@ class Extractor:
 
         spans = list(doc.spans[SPAN_GROUP])
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
-        agent_sents = {s.sent.start for s in spans if s.label_ == "agent"}
+        agent_sents = {s.sent.start for s in spans if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
         for span in spans:
             element, value = span.label_, span.kb_id_
             i = bisect.bisect_right(label_starts, span.start_char) - 1
@@ -256,7 +259,7 @@ class Extractor:
             elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents):
                 reason = "nothing_done"
             elif reason is None and element == "laterality":
-                reason = self._side_reason(span, anchors, self.cues["nerve_target"])
+                reason = self._side_reason(span, anchors, self._has_cue(span, self.cues["nerve_target"], agent_sents))
             evidence[element].append(
                 Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,
                          None if element in self.valueless else value, reason)

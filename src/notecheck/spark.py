@@ -404,7 +404,7 @@ def scan_parquet(
 
 def _spark_reason(exc: Exception) -> str:
     """A short reason from a Spark error: its error class, never the (data-quoting) message."""
-    get = getattr(exc, "getErrorClass", None) or getattr(exc, "getCondition", None)
+    get = getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", None)
     reason = get() if get else None
     return reason or type(exc).__name__
 
