@@ -42,8 +42,24 @@ def words(texts: list[str]) -> int:
     return sum(len(t.split()) for t in texts)
 
 
-def rate(n: int, w: int, seconds: float) -> dict:
-    return {"notes": n, "words": w, "seconds": seconds, "notes_s": n / seconds, "words_s": w / seconds}
+def rate(n: int, w: int, seconds: float, cpu: float | None = None) -> dict:
+    """Rates per wall second, and per CPU second of this process when ``cpu`` is given (other work on the
+    machine stretches wall time far more than CPU time)."""
+    out = {"notes": n, "words": w, "seconds": seconds, "notes_s": n / seconds, "words_s": w / seconds}
+    if cpu is not None:
+        out.update(cpu=cpu, notes_cpu=n / cpu, words_cpu=w / cpu)
+    return out
+
+
+class Clock:
+    """Wall and CPU (this process) seconds of a block."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def file_text(note: dict) -> str:
@@ -54,14 +70,18 @@ def file_text(note: dict) -> str:
 # ----------------------------------------------------------------------------- the four paths
 
 
-def bench_bare(texts: list[str]) -> dict:
-    import spacy
+class Tally:
+    """Wall and CPU seconds of one path, summed over the rounds."""
 
-    nlp = spacy.blank("en")
-    t = time.perf_counter()
-    for _doc in nlp.pipe(texts):
-        pass
-    return rate(len(texts), words(texts), time.perf_counter() - t)
+    def __init__(self):
+        self.n = self.w = 0
+        self.wall = self.cpu = 0.0
+
+    def add(self, n: int, w: int, clock: Clock) -> None:
+        self.n, self.w, self.wall, self.cpu = self.n + n, self.w + w, self.wall + clock.wall, self.cpu + clock.cpu
+
+    def rate(self) -> dict:
+        return rate(self.n, self.w, self.wall, self.cpu)
 
 
 def medspacy_default():
@@ -85,56 +105,82 @@ def medspacy_default():
     return nlp, len(rules)
 
 
-def bench_medspacy(texts: list[str]) -> dict:
-    nlp, n_rules = medspacy_default()
-    t = time.perf_counter()
-    ents = 0
-    for doc in nlp.pipe(texts):
-        ents += len(doc.ents)
-    out = rate(len(texts), words(texts), time.perf_counter() - t)
-    out.update(rules=n_rules, ents=ents, pipes=nlp.pipe_names)
-    return out
-
-
-def bench_scan(folder: Path, out: Path, jobs: int) -> dict:
-    """notecheck.scan over a folder of .txt files into a JSONL file; the Checker is built before the clock
-    starts (start-up is measured on its own); worker processes (jobs > 1) build theirs inside the timing."""
-    from notecheck import Checker
+def run_scan(folders: list[Path], out: Path, jobs: int, checker) -> tuple[Clock, object]:
+    """notecheck.scan over folders of .txt files into a JSONL file. The Checker is built before (start-up is
+    measured on its own); worker processes (jobs > 1) build theirs inside the timing, as they do for a user."""
     from notecheck.renderers.jsonl import JsonLinesRenderer
     from notecheck.scan import scan
 
+    with open(out, "w", encoding="utf-8") as stream, Clock() as clock:
+        summary = scan(folders, JsonLinesRenderer(stream), checker=checker, jobs=jobs)
+    return clock, summary
+
+
+def throughput(chunks: list[list[str]], folders: list[Path], med_n: int, tmp: Path, say) -> dict:
+    """Paths 1-3 in rounds, one chunk of the notes each (so a change in machine load hits all three alike),
+    then paths 4 and 3 back to back over all the notes for the jobs=2 / jobs=1 ratio."""
+    import spacy
+
+    from notecheck import Checker
+
+    bare_nlp = spacy.blank("en")
+    med_nlp, n_rules = medspacy_default()
     checker = Checker()
-    with open(out, "w", encoding="utf-8") as stream:
-        t = time.perf_counter()
-        summary = scan([folder], JsonLinesRenderer(stream), checker=checker, jobs=jobs)
-        seconds = time.perf_counter() - t
-    return {"seconds": seconds, "summary": summary.line(), "read": summary.read}
+    per_round = max(1, med_n // len(chunks))
+    bare, med, one = Tally(), Tally(), Tally()
+    ents = 0
+    for k, (texts, folder) in enumerate(zip(chunks, folders)):
+        with Clock() as c:
+            for _doc in bare_nlp.pipe(texts):
+                pass
+        bare.add(len(texts), words(texts), c)
+        sub = texts[:per_round]
+        with Clock() as c:
+            for doc in med_nlp.pipe(sub):
+                ents += len(doc.ents)
+        med.add(len(sub), words(sub), c)
+        c, summary = run_scan([folder], tmp / "round.jsonl", 1, checker)
+        if summary.read != len(texts):
+            raise SystemExit(f"scan read {summary.read} notes of {len(texts)} in {folder}")
+        one.add(len(texts), words(texts), c)
+        say(f"round {k + 1}/{len(chunks)}: bare {bare.n / bare.wall:.0f}, medspaCy {med.n / med.wall:.1f}, "
+            f"notecheck {one.n / one.wall:.1f} notes/s")
+    out = {"bare": bare.rate(), "medspacy": med.rate(), "scan1": one.rate()}
+    out["medspacy"].update(rules=n_rules, ents=ents, pipes=med_nlp.pipe_names)
+    n, w = one.n, one.w
+    for jobs in (2, 1):
+        c, summary = run_scan(folders, tmp / f"all{jobs}.jsonl", jobs, checker)
+        if summary.read != n:
+            raise SystemExit(f"scan jobs={jobs} read {summary.read} notes of {n}")
+        out[f"pair{jobs}"] = rate(n, w, c.wall, c.cpu if jobs == 1 else None)
+        out[f"pair{jobs}"]["summary"] = summary.line()
+        say(f"all notes, jobs={jobs}: {n / c.wall:.1f} notes/s")
+    return out
 
 
 # ----------------------------------------------------------------------------- start-up, memory, latency
 
 
-def startup(runs: int = 3) -> dict:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run([PY, "-c", "import notecheck; notecheck.Checker()"], check=True)
-        times.append(time.perf_counter() - t)
-    return {"median": statistics.median(times), "all": times}
-
-
-def peak_rss_of(cmd: list[str], **kw) -> tuple[float, float, int]:
-    """(peak RSS in MB, wall seconds, exit code) of one child, from its own rusage (os.wait4)."""
+def child(cmd: list[str]) -> tuple[float, float, float, int]:
+    """(peak RSS in MB, wall seconds, CPU seconds, exit code) of one child, from its own rusage (os.wait4)."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, **kw)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen
-    return usage.ru_maxrss / 1024, seconds, proc.returncode
+    return usage.ru_maxrss / 1024, seconds, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
-def scan_cli(folder: Path, out: Path) -> list[str]:
-    return [str(Path(PY).with_name("notecheck")), "scan", str(folder), "--format", "jsonl", "-o", str(out), "--jobs", "1", "-q"]
+def startup(runs: int = 3) -> dict:
+    runs_ = [child([PY, "-c", "import notecheck; notecheck.Checker()"]) for _ in range(runs)]
+    if any(r[3] != 0 for r in runs_):
+        raise SystemExit("python -c 'import notecheck; notecheck.Checker()' failed")
+    return {"median": statistics.median(r[1] for r in runs_), "cpu": statistics.median(r[2] for r in runs_),
+            "all": [r[1] for r in runs_]}
+
+
+def scan_cli(folders: list[Path], out: Path) -> list[str]:
+    return [str(Path(PY).with_name("notecheck")), "scan", *map(str, folders), "--format", "jsonl", "-o", str(out), "--jobs", "1", "-q"]
 
 
 def latency(reps: int, distinct: int = 50) -> dict:
@@ -145,16 +191,18 @@ def latency(reps: int, distinct: int = 50) -> dict:
     notes = [note_of_words(800, seed=1000 + i) for i in range(distinct)]
     for text in notes[:20]:
         checker.check(text)
-    samples = []
+    wall, cpu = [], []
     for i in range(reps):
         text = notes[i % distinct]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         checker.check(text)
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    pct = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
-    return {"p50": pct(0.50), "p99": pct(0.99), "max": samples[-1], "reps": reps,
-            "words": statistics.mean(len(n.split()) for n in notes)}
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.thread_time() - c) * 1000)
+    wall.sort()
+    cpu.sort()
+    pct = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+    return {"p50": pct(wall, 0.50), "p99": pct(wall, 0.99), "max": wall[-1], "cpu_p50": pct(cpu, 0.50),
+            "cpu_p99": pct(cpu, 0.99), "reps": reps, "words": statistics.mean(len(n.split()) for n in notes)}
 
 
 # ----------------------------------------------------------------------------- report
@@ -165,29 +213,32 @@ def met(ok: bool) -> str:
 
 
 def write_results(r: dict, args, command: str) -> str:
-    bare, med, one, two = r["bare"], r["medspacy"], r["scan1"], r["scan2"]
-    r31 = one["notes_s"] / bare["notes_s"]
-    r32 = one["notes_s"] / med["notes_s"]
-    r43 = two["notes_s"] / one["notes_s"]
+    bare, med, one = r["bare"], r["medspacy"], r["scan1"]
+    two, one_b = r["pair2"], r["pair1"]
+    lat = r["latency"]
+    wall = lambda x: f"{x['notes_s']:,.1f} notes/s, {x['words_s']:,.0f} words/s"  # noqa: E731
+    cpu = lambda x: f"{x['notes_cpu']:,.1f} notes/s, {x['words_cpu']:,.0f} words/s"  # noqa: E731
+    r31, r31c = one["notes_s"] / bare["notes_s"], one["notes_cpu"] / bare["notes_cpu"]
+    r32, r32c = one["notes_s"] / med["notes_s"], one["notes_cpu"] / med["notes_cpu"]
+    r43 = two["notes_s"] / one_b["notes_s"]
     rows = [
-        ("1. bare `spacy.blank(\"en\").pipe` (floor)", f"{bare['notes_s']:,.0f} notes/s, {bare['words_s']:,.0f} words/s", "", ""),
-        (f"2. `medspacy.load()` default + notecheck terms ({med['notes']} notes)",
-         f"{med['notes_s']:,.1f} notes/s, {med['words_s']:,.0f} words/s, {1000 / med['notes_s']:.1f} ms/note", "", ""),
-        ("3. notecheck scan, files -> JSONL, jobs=1",
-         f"{one['notes_s']:,.1f} notes/s, {one['words_s']:,.0f} words/s, {1000 / one['notes_s']:.2f} ms/note", "", ""),
-        ("4. notecheck scan, files -> JSONL, jobs=2",
-         f"{two['notes_s']:,.1f} notes/s, {two['words_s']:,.0f} words/s", "", ""),
-        ("ratio 3/1 (notecheck / bare tokenizer)", f"{r31:.1%}", ">= 25%", met(r31 >= 0.25)),
-        ("ratio 3/2 (notecheck / medspaCy default)", f"{r32:.1f}x", ">= 100x", met(r32 >= 100)),
-        ("ratio 4/3 (jobs=2 / jobs=1)", f"{r43:.2f}x", ">= 1.7x", met(r43 >= 1.7)),
-        ("start-up `import notecheck; notecheck.Checker()` (median of 3)", f"{r['startup']['median']:.2f} s", "<= 1.5 s",
-         met(r["startup"]["median"] <= 1.5)),
-        (f"latency `Checker().check`, one {r['latency']['words']:.0f}-word note, p50",
-         f"{r['latency']['p50']:.1f} ms", "", ""),
-        (f"latency `Checker().check`, one {r['latency']['words']:.0f}-word note, p99 ({r['latency']['reps']} checks)",
-         f"{r['latency']['p99']:.1f} ms", "<= 10 ms", met(r["latency"]["p99"] <= 10)),
-        (f"peak RSS of `notecheck scan` (CLI, jobs=1) over the {one['notes']} notes", f"{r['peak_mb']:.0f} MB", "<= 500 MB",
-         met(r["peak_mb"] <= 500)),
+        ("1. bare `spacy.blank(\"en\").pipe` (floor)", wall(bare), cpu(bare), "", ""),
+        (f"2. `medspacy.load()` default + notecheck terms ({med['notes']} notes)", wall(med), cpu(med), "", ""),
+        ("3. notecheck scan, files -> JSONL, jobs=1", wall(one), cpu(one), "", ""),
+        ("4. notecheck scan, files -> JSONL, jobs=2 (all notes at once)", wall(two), "", "", ""),
+        ("3'. the same, jobs=1 (all notes at once, right after 4)", wall(one_b), cpu(one_b), "", ""),
+        ("ms per note: 1 / 2 / 3", f"{1000 / bare['notes_s']:.2f} / {1000 / med['notes_s']:.1f} / {1000 / one['notes_s']:.2f}",
+         f"{1000 / bare['notes_cpu']:.2f} / {1000 / med['notes_cpu']:.1f} / {1000 / one['notes_cpu']:.2f}", "", ""),
+        ("ratio 3/1 (notecheck / bare tokenizer)", f"{r31:.1%}", f"{r31c:.1%}", ">= 25% (CPU)", met(r31c >= 0.25)),
+        ("ratio 3/2 (notecheck / medspaCy default)", f"{r32:.1f}x", f"{r32c:.1f}x", ">= 100x (CPU)", met(r32c >= 100)),
+        ("ratio 4/3' (jobs=2 / jobs=1)", f"{r43:.2f}x", "", ">= 1.7x (wall)", met(r43 >= 1.7)),
+        ("start-up `import notecheck; notecheck.Checker()` (median of 3)", f"{r['startup']['median']:.2f} s",
+         f"{r['startup']['cpu']:.2f} s", "<= 1.5 s (wall)", met(r["startup"]["median"] <= 1.5)),
+        (f"latency `Checker().check`, one {lat['words']:.0f}-word note, p50", f"{lat['p50']:.1f} ms", f"{lat['cpu_p50']:.1f} ms", "", ""),
+        (f"latency `Checker().check`, one {lat['words']:.0f}-word note, p99 ({lat['reps']} checks)", f"{lat['p99']:.1f} ms",
+         f"{lat['cpu_p99']:.1f} ms", "<= 10 ms (wall)", met(lat["p99"] <= 10)),
+        (f"peak RSS of `notecheck scan` (CLI, jobs=1) over the {one['notes']} notes", f"{r['peak_mb']:.0f} MB", "",
+         "<= 500 MB", met(r["peak_mb"] <= 500)),
     ]
     cores = len(os.sched_getaffinity(0))
     load = os.getloadavg()
@@ -202,16 +253,23 @@ def write_results(r: dict, args, command: str) -> str:
         f"- machine: {cores} cores usable ({os.cpu_count()} logical), {platform.machine()}, Python {platform.python_version()}, "
         f"spaCy {spacy.__version__}, medspaCy {medspacy.__version__}; load average before the run {r['load_before']:.2f}, after {load[0]:.2f}",
         f"- notes: {one['notes']} ({r['n_syn']} generated by bench/notes.py with seed {args.seed}, {r['n_real']} real), "
-        f"{one['words']:,} words, {one['words'] / one['notes']:.0f} words/note on average; paths 1, 3, 4 run on all of them, "
-        f"path 2 on the first {med['notes']}",
+        f"{one['words']:,} words, {one['words'] / one['notes']:.0f} words/note on average; every path runs on all of them "
+        f"but path 2, which runs on {med['notes']} (the same number from each round)",
         "",
-        "| figure | measured | target | |",
-        "|---|---|---|---|",
-        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        f"Paths 1, 2 and 3 took turns in {r['rounds']} rounds, one slice of the notes each, so that a change in machine",
+        "load hits all three alike; 4 and 3' then ran back to back over all the notes. Wall: elapsed time.",
+        "CPU: this process's CPU time (for start-up, the child's); CPU/wall well below 1 means other work took the cores.",
+        "Ratios 3/1 and 3/2 are judged on CPU time, the rest on wall time.",
         "",
-        f"Scan summary (jobs=1): {one['summary']}. Seconds: bare {bare['seconds']:.2f}, medspaCy {med['seconds']:.1f}, "
-        f"scan jobs=1 {one['seconds']:.1f}, jobs=2 {two['seconds']:.1f} (includes both workers building their pipeline). "
-        f"Start-up runs: {', '.join(f'{s:.2f}' for s in r['startup']['all'])} s. Latency max {r['latency']['max']:.1f} ms.",
+        "| figure | wall | CPU | target | |",
+        "|---|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows],
+        "",
+        f"Scan summary: {one_b['summary']}. Wall seconds: bare {bare['seconds']:.2f}, medspaCy {med['seconds']:.1f}, "
+        f"scan jobs=1 {one['seconds']:.1f} (3) and {one_b['seconds']:.1f} (3'), jobs=2 {two['seconds']:.1f} (includes both "
+        f"workers building their pipeline). CPU/wall: bare {bare['cpu'] / bare['seconds']:.2f}, medspaCy "
+        f"{med['cpu'] / med['seconds']:.2f}, notecheck {one['cpu'] / one['seconds']:.2f}. "
+        f"Start-up runs: {', '.join(f'{s:.2f}' for s in r['startup']['all'])} s. Latency max {lat['max']:.1f} ms.",
         f"medspaCy pipeline: {', '.join(med['pipes'])} with {med['rules']} target rules; {med['ents']} entities found.",
         "",
     ]
@@ -229,6 +287,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="medspaCy on 100 notes, 300 latency checks (else 400 and 2000)")
     ap.add_argument("--medspacy-notes", type=int, help="notes for the medspaCy path (default 100 quick, 400 full)")
+    ap.add_argument("--rounds", type=int, help="rounds that paths 1-3 take turns in (default 4 quick, 8 full)")
     ap.add_argument("--no-real", action="store_true", help="leave out the real notes in shared/realnotes/csv")
     args = ap.parse_args(argv)
     command = ".venv/bin/python bench/run.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
@@ -239,32 +298,27 @@ def main(argv=None) -> int:
     real = [] if args.no_real else load_real_notes()
     every = notes + real
     texts = [file_text(n) for n in every]
-    r: dict = {"n_syn": len(notes), "n_real": len(real), "load_before": os.getloadavg()[0]}
+    r: dict = {"rounds": args.rounds or (4 if args.quick else 8), "n_syn": len(notes), "n_real": len(real), "load_before": os.getloadavg()[0]}
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
 
-    with tempfile.TemporaryDirectory(prefix="notecheck-bench-") as tmp:
-        folder = Path(tmp) / "notes"
-        folder.mkdir()
-        for i, (note, text) in enumerate(zip(every, texts)):
-            (folder / f"{i:07d}_{note['id']}.txt").write_text(text, encoding="utf-8")
+    rounds = args.rounds or (4 if args.quick else 8)
+    with tempfile.TemporaryDirectory(prefix="notecheck-bench-") as tmp_:
+        tmp = Path(tmp_)
+        chunks = [texts[k::rounds] for k in range(rounds)]
+        folders = []
+        for k in range(rounds):
+            folder = tmp / f"notes{k}"
+            folder.mkdir()
+            for i in range(k, len(every), rounds):
+                (folder / f"{i:07d}_{every[i]['id']}.txt").write_text(texts[i], encoding="utf-8")
+            folders.append(folder)
         n, w = len(texts), words(texts)
-
-        say(f"{n} notes, {w} words")
-        r["bare"] = bench_bare(texts)
-        say(f"1 bare: {r['bare']['notes_s']:.0f} notes/s")
-        r["medspacy"] = bench_medspacy(texts[:med_n])
-        say(f"2 medspaCy: {r['medspacy']['notes_s']:.1f} notes/s")
-        for jobs in (1, 2):
-            s = bench_scan(folder, Path(tmp) / f"out{jobs}.jsonl", jobs)
-            if s["read"] != n:
-                raise SystemExit(f"scan jobs={jobs} read {s['read']} notes of {n}")
-            s.update(rate(n, w, s["seconds"]))
-            r[f"scan{jobs}"] = s
-            say(f"{2 + jobs} scan jobs={jobs}: {s['notes_s']:.1f} notes/s ({s['summary']})")
+        say(f"{n} notes, {w} words, {rounds} rounds")
+        r.update(throughput(chunks, folders, med_n, tmp, say))
         r["startup"] = startup()
         say(f"start-up {r['startup']['median']:.2f} s")
-        peak, _, code = peak_rss_of(scan_cli(folder, Path(tmp) / "cli.jsonl"))
-        with open(Path(tmp) / "cli.jsonl", "rb") as fh:
+        peak, _, _, code = child(scan_cli(folders, tmp / "cli.jsonl"))
+        with open(tmp / "cli.jsonl", "rb") as fh:
             records = sum(1 for _ in fh)
         if code not in (0, 1) or records != n:  # exit 1 is "some note incomplete", and an uncaught error too
             raise SystemExit(f"notecheck scan exited {code} with {records} records for {n} notes")

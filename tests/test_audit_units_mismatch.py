@@ -78,3 +78,20 @@ def test_audit_units_mismatch_near_misses(checker, note, codes):
 def test_audit_units_flag_sits_on_the_primary_line(checker):
     result = checker.check(PRE + TWO_FACET_JOINTS, codes="64636-RT x3, 64635-RT")
     assert [c.code for c in result.codes if any(f.kind == "units_mismatch" for f in c.flags)] == ["64635"]
+
+
+@pytest.mark.parametrize(
+    "note,codes",
+    [
+        # the joints written in one sentence and the nerves in the next name the same two joints
+        ("Bilateral L4-L5 and L5-S1 medial branch RFA. Under fluoroscopy the L3 and L4 medial branches and the L5 "
+         "dorsal rami were lesioned on both sides at 80 degrees for 90 seconds.", "64635-50, 64636-50"),
+        ("Left L4-5, L5-S1 medial branch RFA. Fluoro-guided needles to the L3 and L4 medial branches and L5 dorsal "
+         "ramus, lesioned at 80 C for 90 s.", "64635-LT, 64636-LT"),
+        # in the neck the C3 and C4 medial branches supply C3-4
+        ("Right C3-4 and C4-5 facet joints. The right C3, C4 and C5 medial branches were lesioned with "
+         "radiofrequency at 80 degrees under fluoroscopy.", "64633-RT, 64634-RT"),
+    ],
+)
+def test_audit_units_joints_written_two_ways_agree(checker, note, codes):
+    assert units_flags(checker, note, codes) == []

@@ -230,7 +230,6 @@ CONSENT = [
     case("Consent will be obtained at the next visit.", ABSENT, "planned"),
     case("If the patient wishes to proceed, consent will be obtained.", ABSENT, "hypothetical"),
     case("Previously she consented to alcohol neurolysis.", ABSENT, "historical"),
-    case("Her husband signed consent for his own knee surgery.", ABSENT, "other-experiencer"),
     case("Consent: [ ]", ABSENT, "placeholder-box"),
     case("Consent: ___", ABSENT, "placeholder-blank"),
     case("Risks and benefits were explained.", ABSENT, "explained-only"),
@@ -423,3 +422,29 @@ def test_extract_excluded_mention_records_reason(checker, text, element, reason)
     finding = checker.check(text).elements[element]
     assert not finding.present
     assert reason in {e.reason for e in finding.excluded}, finding.excluded
+
+
+# --------------------------------------------------------------------------- sections
+
+SECTIONS = [
+    pytest.param("HISTORY OF PRESENT ILLNESS: She had alcohol neurolysis of the left obturator nerve.\n"
+                 "PROCEDURE: Left obturator nerve phenol neurolysis.", "agent", {"phenol"}, id="history-lines"),
+    pytest.param("HISTORY OF PRESENT ILLNESS: , She had alcohol neurolysis of the left obturator nerve.,"
+                 "PROCEDURE: , Left obturator nerve phenol neurolysis.,", "agent", {"phenol"}, id="history-comma-export"),
+    pytest.param("PAST MEDICAL HISTORY: , Celiac plexus block.,PROCEDURE: , Superior hypogastric plexus neurolysis "
+                 "with 10 mL of 10% phenol.,", "nerve_target", {"superior_hypogastric_plexus"}, id="pmh-comma-export"),
+    pytest.param("FAMILY HISTORY: Mother had a stellate ganglion block.", "nerve_target", ABSENT, id="family-history"),
+    pytest.param("PLAN: Repeat phenol neurolysis of the left obturator nerve in 3 months.", "agent", ABSENT, id="plan"),
+    pytest.param("PLAN: , Repeat phenol neurolysis of the left obturator nerve in 3 months.,", "agent", ABSENT,
+                 id="plan-comma-export"),
+    pytest.param("PLAN: Left obturator nerve phenol neurolysis was performed today.", "agent", {"phenol"},
+                 id="plan-unless-performed-today"),
+    pytest.param("PLAN: Follow up in clinic in 2 weeks.", "follow_up", PRESENT, id="plan-follow-up-counts"),
+    pytest.param("ASSESSMENT: Spasticity.\nPROCEDURE: Left obturator nerve phenol neurolysis.", "agent", {"phenol"},
+                 id="assessment-does-not-exclude"),
+]
+
+
+@pytest.mark.parametrize("text, element, expected", SECTIONS)
+def test_extract_section_context(checker, text, element, expected):
+    assert_element(checker, element, text, None if expected is ABSENT else frozenset(expected))

@@ -89,9 +89,9 @@ def test_rules_validation_unknown_field_in_a_term(pack):
 @pytest.mark.parametrize(
     "rel, old, new, field, marker",
     [
-        pytest.param("spelling.yml", "score_cutoff: 88", "score_cutoff: high", "score_cutoff", "score_cutoff: high",
+        pytest.param("spelling.yml", "score_cutoff: 85", "score_cutoff: high", "score_cutoff", "score_cutoff: high",
                      id="number-as-word"),
-        pytest.param("spelling.yml", "score_cutoff: 88", "score_cutoff: 20", "score_cutoff", "score_cutoff: 20",
+        pytest.param("spelling.yml", "score_cutoff: 85", "score_cutoff: 20", "score_cutoff", "score_cutoff: 20",
                      id="number-out-of-range"),
         pytest.param("elements/consent.yml", "reports_values: false", "reports_values: [no]", "reports_values",
                      "reports_values: [no]", id="list-for-bool"),

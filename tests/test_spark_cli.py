@@ -74,6 +74,14 @@ def test_spark_scan_equals_scan(tmp_path, texts, codes, exit_code):
     assert f"{len(texts)} notes read" in output
 
 
+def test_spark_scan_partitions_keep_input_order(tmp_path):
+    texts = [COMPLETE, INCOMPLETE, "", COMPLETE, INCOMPLETE, None, COMPLETE]
+    path = str(write(tmp_path / "notes.parquet", texts, ["64640-LT", None, None, "64640-LT", "64640", None, "64640-LT"]))
+    code, records, _ = spark_records(path, "-o", str(tmp_path / "out"), "--partitions", "3")
+    assert len(pq.ParquetDataset(str(tmp_path / "out")).fragments) == 3
+    assert (code, records) == scan_records(path)
+
+
 def test_spark_scan_folder_labels_files_as_scan(tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()

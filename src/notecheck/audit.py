@@ -93,7 +93,8 @@ class _Site:
     value: str
     start: int
     plural: bool
-    sided: bool  # the structure has a side (elements/*.yml `sided`)
+    sided: bool
+    text: str  # the mention as written, lower case  # the structure has a side (elements/*.yml `sided`)
     limb: str | None = None  # muscles: upper/lower; None for other regions
     region: str | None = None  # muscles: extremity/trunk/head_neck
     sides: frozenset[str] = frozenset()
@@ -108,16 +109,17 @@ class _Site:
         return frozenset(_region_of(lo) for lo, _hi in self.near_levels) or self.region_words
 
     def joints(self) -> frozenset[tuple[int, int]] | None:
-        """Facet joints documented for this site: written ranges ("L4-5"), else the joints between
-        contiguous nerve levels ("L3, L4 medial branches and L5 dorsal ramus": L4-5, L5-S1); None when
-        the text does not say."""
+        """Facet joints documented for this site: written ranges ("L4-5", "C3 to C6"), else the joints that
+        contiguous nerve levels supply; None when the text does not say. Two nerves supply each joint: in the
+        neck the nerves of the same numbers (C3 and C4: C3-4), lower down the nerves named one level higher
+        (L3 and L4 medial branches: L4-5; L4 medial branch and L5 dorsal ramus: L5-S1)."""
         ranges = {(lo, hi) for lo, hi in self.near_levels if hi > lo}
         if ranges:
             return frozenset((i, i + 1) for lo, hi in ranges for i in range(lo, hi))
         singles = sorted({lo for lo, hi in self.near_levels if hi == lo})
         if len(singles) < 2 or any(b - a != 1 for a, b in zip(singles, singles[1:])):
             return None
-        return frozenset(zip(singles, singles[1:]))
+        return frozenset((a, b) if _region_of(a) == "cervical" else (b, b + 1) for a, b in zip(singles, singles[1:]))
 
 
 class _Documentation:
@@ -142,6 +144,7 @@ class _Documentation:
                 term = muscle_terms.get(ev.value) if el == "muscles" else None
                 raw.append(_Site(
                     element=el, value=ev.value, start=ev.start, plural=ev.text.lower().endswith(_PLURAL),
+                    text=" ".join(ev.text.lower().split()),
                     sided=sided.get(ev.value, True), limb=term.limb if term else None,
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
@@ -369,6 +372,7 @@ class _Plan:
         self.series = _series(self.rules)
         self.by_series: dict[frozenset[str], _Documented] = {}
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
+        self.also_supported: set[str] = set()
         self._targets()
         self._muscles()
 
@@ -378,7 +382,9 @@ class _Plan:
 
     @property
     def supported(self) -> frozenset[str]:
-        return frozenset(line.rule.code for line in self.lines)
+        """Codes the documentation supports: those of the lines, and those a muscle count could also fit
+        (when grouped terms such as "hamstrings" may stand for one muscle or several)."""
+        return frozenset(line.rule.code for line in self.lines) | self.also_supported
 
     # --- nerve targets
 
@@ -461,54 +467,51 @@ class _Plan:
 
     # --- muscles
 
-    def _muscles(self) -> None:
-        groups: dict[tuple[str | None, str | None], set[str]] = {}
-        trunk: set[tuple[str | None, str]] = set()
+    def _muscle_groups(self, region: str) -> dict[tuple[str | None, str | None], list[_Site]]:
+        """Injected muscles of a region by (side, limb); trunk muscles make one group."""
+        groups: dict[tuple[str | None, str | None], list[_Site]] = {}
         for s in self.doc.sites:
-            if s.element != "muscles":
-                continue
-            if s.region == "extremity":
-                for side in s.sides or {None}:
-                    groups.setdefault((side, s.limb), set()).add(s.value)
-            elif s.region == "trunk":
-                for side in s.sides or {None}:
-                    trunk.add((side, s.value))
-        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and self._agent_ok(r)]
-        if groups:
-            self._extremity_lines(groups, [r for r in muscle_rules if r.muscles.region == "extremity"])
-        if trunk:
-            n = len(trunk)
-            for rule in muscle_rules:
-                if rule.muscles.region == "trunk" and not rule.addon and _in_range(rule, n):
-                    names = sorted({v for _s, v in trunk})
-                    documented = self.by_series.setdefault(self.series[rule.code], _Documented(self.series[rule.code], unit=rule.unit))
-                    documented.lines.append(_Line(rule, frozenset(), 1, f"{n} trunk muscle(s) injected ({', '.join(_words(names))})"))
-                    documented.count = 1
-                    documented.sites += [s for s in self.doc.sites if s.region == "trunk"]
+            if s.element == "muscles" and s.region == region:
+                for side in sorted(s.sides) or [None]:
+                    key = (side, s.limb) if region == "extremity" else (None, None)
+                    groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
+        return groups
 
-    def _extremity_lines(self, groups: dict, rules: list[CodeFile]) -> None:
-        ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
-        primary = None
-        for i, ((side, limb), muscles) in enumerate(ordered):
-            n = len(muscles)
-            where = f"{n} muscle(s) in the {side or 'unstated side'} {limb or ''} extremity".replace("  ", " ")
-            what = f"{where} ({', '.join(_words(sorted(muscles)))})"
-            if primary is None:
-                rule = next((r for r in rules if not r.addon and _in_range(r, n)), None)
-                if rule is None:
+    def _muscles(self) -> None:
+        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and self._agent_ok(r)]
+        for region in ("extremity", "trunk", "head_neck"):
+            groups = self._muscle_groups(region)
+            rules = [r for r in muscle_rules if r.muscles.region == region]
+            if not groups or not rules:
+                continue
+            # the extremity with the most muscles takes the primary code, the others its add-ons
+            ordered = sorted(groups.items(), key=lambda kv: (-_muscle_count(kv[1])[0], str(kv[0])))
+            primary = None
+            for (side, limb), sites in ordered:
+                low, high = _muscle_count(sites)
+                if primary is None:
+                    fitting = [r for r in rules if not r.addon and _overlaps(r, low, high)]
+                else:
+                    fitting = [r for r in rules if r.addon and primary.code in r.primary_codes and _overlaps(r, low, high)]
+                if not fitting:
                     continue
-                primary = rule
-            else:
-                rule = next((r for r in rules if r.addon and primary.code in r.primary_codes and _in_range(r, n)), None)
-                if rule is None:
-                    continue
-            series = self.series[rule.code]
-            documented = self.by_series.setdefault(series, _Documented(series, unit="extremity"))
-            documented.lines.append(_Line(rule, frozenset({side}) if side else frozenset(), 1, what))
-            documented.sites += [s for s in self.doc.sites if s.element == "muscles" and s.limb == limb and (side in s.sides or not s.sides)]
-        if primary is not None:
-            documented = self.by_series[self.series[primary.code]]
-            documented.count = None if any(side is None for side, _limb in groups) else len(groups)
+                rule = next((r for r in fitting if _in_range(r, low)), fitting[0])
+                primary = primary or rule
+                self.also_supported |= {r.code for r in fitting}
+                n = str(low) if low == high else f"{low} to {high}"
+                where = "trunk" if region == "trunk" else f"{side or 'unstated side'} {limb or ''} extremity".replace("  ", " ")
+                names = ", ".join(_words(sorted({s.value for s in sites})))
+                series = self.series[rule.code]
+                documented = self.by_series.setdefault(series, _Documented(series, unit=rule.unit))
+                documented.lines.append(_Line(rule, frozenset({side}) if side else frozenset(), 1,
+                                              f"{n} muscle(s) injected in the {where} ({names})"))
+                documented.sites += sites
+            if primary is not None:
+                documented = self.by_series[self.series[primary.code]]
+                if primary.unit == "extremity":
+                    documented.count = None if any(side is None for side, _limb in groups) else len(groups)
+                else:
+                    documented.count = 1
 
     # --- for billed codes
 
@@ -516,18 +519,37 @@ class _Plan:
         """Whether some documented site is of the kind this code is for, leaving counts aside (an add-on billed
         for a first joint is a units problem, not a wrong code)."""
         if rule.muscles is not None:
-            counts: dict = {}
-            for s in self.doc.sites:
-                if s.element == "muscles" and s.region == rule.muscles.region:
-                    for side in s.sides or {None}:
-                        counts.setdefault((side, s.limb), set()).add(s.value)
-            return any(_in_range(rule, len(m)) for m in counts.values())
+            groups = self._muscle_groups(rule.muscles.region).values()
+            return any(_overlaps(rule, *_muscle_count(sites)) for sites in groups)
         wanted = {rule.code, *rule.primary_codes}
         return any(wanted & codes for codes in self.site_codes.values())
 
 
 def _region_ok(rule: CodeFile, site: _Site) -> bool:
     return not rule.spine_regions or not site.spine_regions or bool(site.spine_regions & set(rule.spine_regions))
+
+
+def _muscle_count(sites: list[_Site]) -> tuple[int, int]:
+    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
+    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
+    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
+    short abbreviation such as "FCR", is not counted again)."""
+    low = high = 0
+    for side in {s.sides for s in sites}:
+        same = [s for s in sites if s.sides == side]
+        for value in {s.value for s in same}:
+            names: list[str] = []
+            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
+                if len(text) > 4 and not any(text in n for n in names):
+                    names.append(text)
+            low += 1
+            high += max(1, len(names))
+    return low, high
+
+
+def _overlaps(rule: CodeFile, low: int, high: int) -> bool:
+    m = rule.muscles
+    return m is not None and m.min <= high and (m.max is None or low <= m.max)
 
 
 def _in_range(rule: CodeFile, n: int) -> bool:

@@ -178,6 +178,7 @@ def spark_scan(
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output folder if it exists."),
+    partitions: int = typer.Option(0, "--partitions", min=0, help="Spread notes over this many tasks (0: at least one per core)."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
@@ -190,7 +191,7 @@ def spark_scan(
         if code:
             parse_claims(code)
         summary = run_spark_scan(
-            path, output, master=master, overwrite=overwrite, id_col=id_col, text_col=text_col, code_col=code_col,
+            path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
         )
     except NotecheckError as exc:
@@ -198,6 +199,32 @@ def spark_scan(
     if not quiet_:
         typer.echo(summary.line(), err=True)
     raise typer.Exit(0 if summary.all_complete else 1)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    token_file: Optional[Path] = typer.Option(None, "--token-file", help="File whose first line is the bearer token every request but /healthz needs."),
+    max_body_bytes: int = typer.Option(5_000_000, "--max-body-bytes", min=1, help="Larger request bodies get 413."),
+    max_batch: int = typer.Option(100, "--max-batch", min=1, help="Most notes in one batch request (more: 422)."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.001, help="Seconds a request may take (more: 503)."),
+    max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
+) -> None:
+    """Serve the checker over HTTP (see /docs); stops on Ctrl-C."""
+    from .serve import ServeSettings, read_token, run
+
+    _setup_logging(verbose)
+    try:
+        settings = ServeSettings(
+            token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
+            timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
+        )
+        run(settings, host, port)
+    except NotecheckError as exc:
+        _fail(exc)
 
 
 def main() -> None:  # pragma: no cover

@@ -38,6 +38,7 @@ _LIMB_SIDES = frozenset("LUE RUE LLE RLE".split())
 _IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
 _VERB_BEFORE_LEFT = frozenset("was were is are be been being and then he she they patient needle".split())
 _AFTER_LEFT_VERB = frozenset("in the with for at to home without".split())
+_UNTICKED = re.compile(r"\[\s*\]\s*$")
 _NEGATING_VALUE = re.compile(r"^(no|not|none|declined|refused|unable|denied|deferred)\b", re.I)
 _PLANNED_VALUE = re.compile(r"^(will|to be|plan|planned|pending)\b", re.I)
 
@@ -48,6 +49,7 @@ class _Section:
     name: str
     category: str | None
     unless: tuple[str, ...]
+    elements: frozenset[str] | None = None
 
 
 def normalize_amount(span: Span) -> str | None:
@@ -80,6 +82,7 @@ class Extractor:
         self.rules = rules
         self.reasons = dict(ctx.reasons)
         self.ignore = frozenset(ctx.ignore_categories)
+        self.part_of_term = frozenset(ctx.part_of_term)
         self.never = {cat: frozenset(els) for cat, els in ctx.never_excluded_by.items()}
         self.value_filter = {cat: {el: frozenset(v) for el, v in m.items()} for cat, m in ctx.value_filter.items()}
         self.placeholder = re.compile(r"^\s*(?:" + "|".join(ctx.placeholders) + r")\s*(?:ml|cc|units|mg)?\s*$", re.I)
@@ -116,7 +119,8 @@ class Extractor:
             if spec is None:
                 sec = _Section(start, "other", None, ())
             else:
-                sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless))
+                sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless),
+                               frozenset(spec.elements) if spec.elements is not None else None)
             starts.append(start)
             secs.append(sec)
         return starts, secs
@@ -134,21 +138,26 @@ class Extractor:
         sent = span.sent
         return sent.start in agent_sents or any(t.lower_ in cues or t.norm_ in cues for t in sent)
 
-    def _context_reason(self, span: Span, element: str, value: str) -> str | None:
+    def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
         for mod in span._.modifiers:
             cat = mod.category
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
+            if cat in self.part_of_term and mod.modifier_span[0] in in_term:
+                continue  # the "no" of "no complications" is part of that term
             only = self.value_filter.get(cat, {}).get(element)
             if only is not None and value not in only:
                 continue
             return self.reasons.get(cat, cat.lower())
         return None
 
-    def _section_reason(self, span: Span, element: str, sec: _Section | None) -> str | None:
+    def _section_reason(self, span: Span, element: str, value: str, sec: _Section | None) -> str | None:
         if sec is None or sec.category is None or sec.category in self.ignore:
             return None
-        if element in self.never.get(sec.category, ()):
+        if element in self.never.get(sec.category, ()) or (sec.elements is not None and element not in sec.elements):
+            return None
+        only = self.value_filter.get(sec.category, {}).get(element)
+        if only is not None and value not in only:
             return None
         sent = span.sent.text.lower()
         if any(w in sent for w in sec.unless):
@@ -241,7 +250,8 @@ class Extractor:
 
         spans = list(doc.spans[SPAN_GROUP])
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
-        agent_sents = {s.sent.start for s in spans if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
+        in_term = {i for s in spans for i in range(s.start, s.end)}
+        agent_sents = {s.sent.start for s in spans if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
         for span in spans:
             element, value = span.label_, span.kb_id_
             i = bisect.bisect_right(label_starts, span.start_char) - 1
@@ -252,7 +262,9 @@ class Extractor:
                 if value is None:
                     continue
             sec = section_obj(span.start_char)
-            reason = self._context_reason(span, element, value) or self._section_reason(span, element, sec)
+            reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec)
+            if _UNTICKED.search(doc.text, max(0, span.start_char - 8), span.start_char):
+                reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
             in_field = any(el == element and s <= span.start_char and span.end_char <= e for el, s, e in fields)
             if in_field:
                 pass  # "Side: right", "Target: left obturator nerve": the template says what it is

@@ -246,7 +246,8 @@ def build_pipeline(rules: RulePack) -> Language:
             "rules": None,  # medspaCy's defaults are added by _context_rules, less the ones we replace
             "input_span_type": "group",
             "span_group_name": SPAN_GROUP,
-            "prune_on_target_overlap": True,
+            # a cue inside a term ("no" in "no complications") is handled in extract.py, by category
+            "prune_on_target_overlap": False,
             "span_attrs": None,
         },
     )

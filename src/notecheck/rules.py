@@ -100,6 +100,7 @@ class ContextFile(_Strict):
     drop_default_rules: list[str] = []  # literals of medspaCy default rules replaced by ours
     reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
     ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
+    part_of_term: list[str] = []  # cue categories that are no cue inside a term ("no" in "no complications")
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
     value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
     placeholders: list[str]  # regexes for template placeholders after a label ("___", "[ ]", "N/A")
@@ -111,6 +112,7 @@ class SectionSpec(_Strict):
     headers: list[str] = Field(min_length=1)
     header_contains: list[str] = []  # any header containing one of these words opens this section
     category: str | None = None  # ConText category given to mentions in this section
+    elements: list[ElementName] | None = None  # the elements the category applies to (default: all)
     unless: list[str] = []  # words in the sentence that lift the category ("today", "performed")
     match: list[str] = []  # headers (as written in notes) that must open this section
 
@@ -304,6 +306,7 @@ def _load_rules(root: Path) -> RulePack:
     codes: dict[str, list[CodeFile]] = {}
     for path in sorted((root / "codes").glob("*.yml")):
         cf = load_yaml_model(path, CodeFile)
+        _cross_check(cf, path, elements)
         codes.setdefault(cf.code, []).append(cf)
     ordered = {c: tuple(sorted(v, key=lambda r: r.effective_from)) for c, v in sorted(codes.items())}
     pack = RulePack(
@@ -316,24 +319,16 @@ def _load_rules(root: Path) -> RulePack:
         spelling=load_yaml_model(root / "spelling.yml", SpellingFile),
         codes=ordered,
     )
-    _cross_check(pack)
     return pack
 
 
-def _cross_check(pack: RulePack) -> None:
-    """References between files: agents and targets named by a code must exist."""
-    agent_values = {t.value for t in pack.elements["agent"].terms}
-    target_values = {t.value for t in pack.elements["nerve_target"].terms}
-    target_values |= {p.value for p in pack.elements["nerve_target"].patterns}
-    for code, versions in pack.codes.items():
-        for rule in versions:
-            where = f"{pack.root / 'codes'} (code {code}, effective {rule.effective_from})"
-            for a in rule.agents:
-                if a not in agent_values:
-                    raise RuleFileError(f"{where}: agent '{a}' is not a value in elements/agent.yml. Use one of: {', '.join(sorted(agent_values))}.")
-            for t in rule.targets:
-                if t not in target_values:
-                    raise RuleFileError(f"{where}: target '{t}' is not a value in elements/nerve_target.yml. Add it there first.")
-            for p in rule.primary_codes + rule.includes_guidance:
-                if not p.isalnum():
-                    raise RuleFileError(f"{where}: '{p}' is not a code.")
+def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -> None:
+    """References from a code file to the element files: the agents and targets it names must exist."""
+    agent_values = {t.value for t in elements["agent"].terms}
+    target_values = {t.value for t in elements["nerve_target"].terms} | {p.value for p in elements["nerve_target"].patterns}
+    for a in rule.agents:
+        if a not in agent_values:
+            raise RuleFileError(f"{path}: field 'agents': '{a}' is not a value in elements/agent.yml. Use one of: {', '.join(sorted(agent_values))}.")
+    for t in rule.targets:
+        if t not in target_values:
+            raise RuleFileError(f"{path}: field 'targets': '{t}' is not a value in elements/nerve_target.yml. Add it there first.")

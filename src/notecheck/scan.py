@@ -43,7 +43,7 @@ class Summary:
 
     @property
     def all_complete(self) -> bool:
-        return self.read > 0 and self.complete == self.read
+        return self.read > 0 and self.complete == self.read and self.flagged == 0
 
     def line(self) -> str:
         text = (f"{self.read} notes read: {self.complete} complete, {self.incomplete} incomplete, "

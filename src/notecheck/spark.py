@@ -342,12 +342,13 @@ def _python() -> str:
     return sys.executable
 
 
-def spark_scan(path: str, output: str, *, master: str | None = None, overwrite: bool = False, **options):
+def spark_scan(path: str, output: str, *, master: str | None = None, overwrite: bool = False, partitions: int = 0,
+               **options):
     """``notecheck spark-scan``: start (or join) a Spark session, run ``scan_parquet``, stop what was started."""
     _check_output(output, overwrite)
     spark, started = session(master)
     try:
-        return scan_parquet(spark, path, output, overwrite=overwrite, **options)
+        return scan_parquet(spark, path, output, overwrite=overwrite, partitions=partitions, **options)
     finally:
         if started:
             spark.stop()
@@ -364,12 +365,17 @@ def scan_parquet(
     output: str,
     *,
     overwrite: bool = False,
+    partitions: int = 0,
     **options,
 ):
     """Check a Parquet file (or a folder of them) into a Parquet output folder; return a ``scan.Summary``.
 
     Records name rows as ``notecheck scan`` does (``FILE:ROW``, the row counted in the file), so the
     two give the same records. ``options`` are those of ``check_dataframe``.
+    ``partitions``: spread the rows over this many tasks (a range repartition that keeps the file
+    order); 0 does so only when Spark reads fewer partitions than it has cores (often: a Parquet
+    file written as one row group is one partition). Output rows are in input order when the rows
+    were spread, or the input is one file; else in the order Spark read the files.
     Raises InputError when the input cannot be read or the output exists (without ``overwrite``).
     """
     from pyspark.sql import functions as F
@@ -383,6 +389,11 @@ def scan_parquet(
                        (F.col("_metadata.row_index") + 1).alias("_notecheck_rownum"))
     except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
         raise InputError(f"{path}: cannot be read as Parquet ({_spark_reason(exc)}). Check the path.") from None
+    wanted = partitions or spark.sparkContext.defaultParallelism
+    if partitions or df.rdd.getNumPartitions() < wanted:
+        # a single-row-group export reads as one partition: spread it over the cores, in file order
+        order = ["_notecheck_file", "_notecheck_rownum"]
+        df = df.repartitionByRange(wanted, *order).sortWithinPartitions(*order)
     options = {"text_col": None, "id_col": None, "code_col": None, "date_col": None, "default_code": None,
                "max_note_bytes": 1_000_000, "rules_dir": None, "include_text": True, **options}
     results = _check(df, **options, label=path, label_col="_notecheck_file", row_col="_notecheck_rownum",
@@ -391,15 +402,14 @@ def scan_parquet(
         results.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{path}: the Spark job failed ({_spark_reason(exc)}).") from None
-    written = spark.read.parquet(output)
-    flagged = F.exists("codes", lambda c: F.size(c["flags"]) > 0)
-    counts = dict(written.groupBy("status").count().collect())
-    summary = Summary(
-        read=sum(counts.values()), complete=counts.get("complete", 0), incomplete=counts.get("incomplete", 0),
-        no_code=counts.get("no_code", 0), errors=counts.get("error", 0),
-        flagged=written.where(flagged).count(),
+    flagged = F.exists("codes", lambda c: F.size(c["flags"]) > 0).cast("int")
+    counts = {status: (n, f) for status, n, f in
+              spark.read.parquet(output).groupBy("status").agg(F.count("*"), F.sum(flagged)).collect()}
+    return Summary(
+        read=sum(n for n, _ in counts.values()), complete=counts.get("complete", (0, 0))[0],
+        incomplete=counts.get("incomplete", (0, 0))[0], no_code=counts.get("no_code", (0, 0))[0],
+        errors=counts.get("error", (0, 0))[0], flagged=sum(f or 0 for _, f in counts.values()),
     )
-    return summary
 
 
 def _spark_reason(exc: Exception) -> str:

@@ -1,0 +1,210 @@
+"""`notecheck serve` over real HTTP: records equal the library's, bad bodies are refused by field,
+and a note's text never shows in an error body or in what the server prints."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx", reason="the service needs notecheck[serve] (fastapi, uvicorn, httpx)")
+pytest.importorskip("fastapi", reason="the service needs notecheck[serve]")
+pytest.importorskip("uvicorn", reason="the service needs notecheck[serve]")
+
+from notecheck.check import Checker  # noqa: E402
+from notecheck.models import NoteInput, to_record  # noqa: E402
+from notecheck.readers import read_notes  # noqa: E402
+from notecheck.rules import load_rules  # noqa: E402
+
+COMPLETE = """INDICATION: Hip adductor spasticity after stroke limiting hygiene.
+CONSENT: Risks and benefits were discussed and written informed consent was obtained.
+PROCEDURE: Under ultrasound guidance the left obturator nerve was identified. Motor stimulation at 0.5 mA
+produced adductor contraction. 5 mL of 6% phenol was injected after negative aspiration.
+The patient tolerated the procedure well. Follow up in 4 weeks."""
+PARTIAL = "The right genicular nerves were treated with thermal radiofrequency under fluoroscopy."
+CANARY = "Zebrafinch Quillwort canary note seven"  # a note text that must never come back in an error or a log
+MAX_NOTE_BYTES = 2_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str):
+    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers."""
+    exe = Path(sys.executable).with_name("notecheck")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from notecheck.cli import app; app()"]
+    port = free_port()
+    out, err = tmp_path / "server.out", tmp_path / "server.err"
+    with open(out, "wb") as out_fh, open(err, "wb") as err_fh:
+        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=out_fh, stderr=err_fh)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}: {err.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not answer /healthz within 90 s")
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            yield client, out, err
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp("serve"), "-vv", "--max-note-bytes", str(MAX_NOTE_BYTES)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return server[0]
+
+
+@pytest.fixture(scope="module")
+def checker():
+    return Checker()
+
+
+@pytest.mark.parametrize("body", [
+    {"id": "a1", "text": COMPLETE, "codes": "64640-LT"},
+    {"id": 17, "text": PARTIAL, "codes": ["64640-RT", "64624"]},
+    {"text": COMPLETE + "\nCPT: 64640-LT", "service_date": "2019-05-01"},
+    {"id": "a4", "text": PARTIAL},
+])
+def test_serve_check_equals_library(client, checker, body):
+    response = client.post("/v1/check", json=body)
+    assert response.status_code == 200
+    codes = body.get("codes")
+    note = NoteInput(id=str(body.get("id", "request:1")), source="request:1", text=body["text"],
+                     codes=",".join(codes) if isinstance(codes, list) else codes, service_date=body.get("service_date"))
+    assert response.json() == to_record(checker.check(note))
+
+
+def test_serve_batch_equals_library_errors_included(client, checker, tmp_path):
+    items = [
+        {"id": "ok", "text": COMPLETE, "codes": "64640-LT"},
+        {"id": "empty", "text": "   "},
+        {"id": "big", "text": COMPLETE * 10, "codes": "64640-LT"},
+        {"id": "claim", "text": COMPLETE, "codes": "64640-ZZZZ x"},
+        ["not", "an", "object"],
+        {"id": "typed", "text": 12},
+        {"text": PARTIAL, "codes": "64640-RT"},
+    ]
+    response = client.post("/v1/check/batch", json={"notes": items})
+    assert response.status_code == 200
+    records = response.json()
+    assert [r["source"] for r in records] == [f"request:{i}" for i in range(1, len(items) + 1)]
+    for i in (0, 6):
+        note = NoteInput(items[i].get("id", f"request:{i + 1}"), f"request:{i + 1}", items[i]["text"], items[i]["codes"])
+        assert records[i] == to_record(checker.check(note))
+    # the same items as a JSON-lines export: the readers give the same error kinds, row for row
+    export = tmp_path / "items.jsonl"
+    export.write_text("".join(json.dumps(item) + "\n" for item in items))
+    scanned = [to_record(r) for r in checker.check_many(read_notes([export], max_note_bytes=MAX_NOTE_BYTES))]
+    kinds = [r["error"]["kind"] if r["error"] else None for r in records]
+    assert kinds == [r["error"]["kind"] if r["error"] else None for r in scanned]
+    assert kinds == [None, "empty", "too_large", "bad_code", "malformed_row", "malformed_row", None]
+    assert [r["id"] for r in records[:4]] == ["ok", "empty", "big", "claim"]
+    assert records[1]["error"]["message"] == "request item 2: column 'text' is empty"
+    assert "field 'text'" in records[5]["error"]["message"]
+
+
+def test_serve_codes_come_from_the_rule_pack(client):
+    pack = load_rules()
+    listed = client.get("/v1/codes").json()
+    assert [c["code"] for c in listed["codes"]] == list(pack.codes)
+    assert listed["rules_version"] == pack.version
+    rule = pack.code_rule("64640")
+    detail = client.get("/v1/codes/64640").json()
+    assert (detail["code"], detail["required"], detail["title"]) == ("64640", rule.required, rule.title)
+    assert set(rule.required) <= set(detail["elements"])
+    assert len(detail["versions"]) == len(pack.codes["64640"])
+
+
+@pytest.mark.parametrize("path, status", [("/v1/codes/99999", 404), ("/healthz", 200), ("/openapi.json", 200), ("/docs", 200)])
+def test_serve_get_routes(client, path, status):
+    assert client.get(path).status_code == status
+
+
+def test_serve_openapi_describes_the_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/check", "/v1/check/batch", "/v1/codes", "/v1/codes/{code}", "/healthz"} <= set(paths)
+
+
+# body, the field the 422 must name (a loc entry)
+BAD_BODIES = [
+    (b'{"text": "' + CANARY.encode() + b'", ', 1),  # malformed JSON: names the position
+    (json.dumps({"text": CANARY, "codez": "64640"}).encode(), "codez"),
+    (json.dumps({"text": CANARY, "codes": 64640}).encode(), "codes"),
+    (json.dumps({"txt": CANARY}).encode(), "text"),
+    (json.dumps({"text": [CANARY]}).encode(), "text"),
+    (json.dumps({"text": CANARY, "id": {"a": CANARY}}).encode(), "id"),
+    (json.dumps({"text": CANARY, "service_date": 20240101}).encode(), "service_date"),
+    (json.dumps([CANARY]).encode(), "body"),
+    (json.dumps({"text": CANARY, CANARY: 1}).encode(), "<withheld>"),
+]
+
+
+@pytest.mark.parametrize("body, field", BAD_BODIES)
+def test_serve_bad_body_is_422_naming_the_field(client, body, field):
+    response = client.post("/v1/check", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    locs = [part for error in response.json()["detail"] for part in error["loc"]]
+    assert field in locs or (isinstance(field, int) and any(isinstance(p, int) for p in locs))
+    assert CANARY.split()[0] not in response.text and '"input"' not in response.text
+
+
+@pytest.mark.parametrize("body, field", [({"notes": CANARY}, "notes"), ({"notes": [], "extra": CANARY}, "extra"), ({}, "notes")])
+def test_serve_bad_batch_is_422(client, body, field):
+    response = client.post("/v1/check/batch", json=body)
+    assert response.status_code == 422
+    assert field in [p for e in response.json()["detail"] for p in e["loc"]]
+    assert CANARY.split()[0] not in response.text
+
+
+def test_serve_canary_never_in_output_or_logs(server):
+    client, out, err = server
+    word = CANARY.split()[0]
+    sent = [
+        client.post("/v1/check", json={"text": CANARY, "codes": "64640-LT"}),
+        client.post("/v1/check", json={"text": CANARY * 100}),  # over --max-note-bytes: an error record
+        client.post("/v1/check/batch", json={"notes": [{"text": CANARY}, {"text": CANARY, "bad": 1}, CANARY]}),
+        client.get("/v1/codes", params={"q": CANARY}),
+        client.get(f"/v1/codes/{CANARY}"),
+        client.get(f"/{CANARY}"),
+        client.post(f"/v1/check?text={CANARY}", json={"text": "x"}),
+    ]
+    for response in sent[1:]:
+        errors = [response.json()] if response.status_code >= 400 else []
+        if response.status_code == 200 and "/batch" in str(response.request.url):
+            errors = [r["error"] for r in response.json() if r["error"]]
+        elif response.status_code == 200 and response.request.method == "POST":
+            errors = [response.json()["error"]]
+        assert all(word not in json.dumps(e) for e in errors)
+    time.sleep(0.5)  # let the server's log lines land
+    logs = out.read_text(errors="replace") + err.read_text(errors="replace")
+    assert "POST /v1/check" in logs  # the access log is on, at -vv
+    assert word not in logs

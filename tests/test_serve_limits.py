@@ -1,0 +1,168 @@
+"""`notecheck serve` limits and auth over real HTTP: token (401), body size (413), notes per batch (422),
+time per request (503); the server keeps answering after each. Start-up errors exit 2."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx", reason="the service needs notecheck[serve] (fastapi, uvicorn, httpx)")
+pytest.importorskip("fastapi", reason="the service needs notecheck[serve]")
+pytest.importorskip("uvicorn", reason="the service needs notecheck[serve]")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from notecheck.cli import app  # noqa: E402
+
+TOKEN = "t0ken-for-tests-7f3a9c"
+NOTE = "The left obturator nerve was injected with 5 mL of 6% phenol under ultrasound guidance. CPT 64640-LT"
+SLOW_NOTE = ("INDICATION: spasticity. CONSENT: obtained. The left obturator nerve was injected with 5 mL of 6% phenol "
+             "under ultrasound guidance. ") * 120  # about 25 kB: well over a second to check
+MAX_BODY = 40_000
+MAX_BATCH = 3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str):
+    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers."""
+    exe = Path(sys.executable).with_name("notecheck")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from notecheck.cli import app; app()"]
+    port = free_port()
+    err = tmp_path / "server.err"
+    with open(err, "wb") as err_fh:
+        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=err_fh, stderr=err_fh)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}: {err.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not answer /healthz within 90 s")
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            yield client
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serve-limits")
+    (tmp / "token").write_text(TOKEN + "\n")
+    args = ["--token-file", str(tmp / "token"), "--max-body-bytes", str(MAX_BODY), "--max-batch", str(MAX_BATCH)]
+    with serving(tmp, *args) as running:
+        yield running
+
+
+AUTH = {"authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize("method, path, headers, status", [
+    ("GET", "/healthz", {}, 200),
+    ("GET", "/v1/codes", {}, 401),
+    ("GET", "/v1/codes", {"authorization": "Bearer wrong"}, 401),
+    ("GET", "/v1/codes", {"authorization": f"Basic {TOKEN}"}, 401),
+    ("GET", "/v1/codes", {"authorization": f"Bearer {TOKEN}x"}, 401),
+    ("GET", "/v1/codes", AUTH, 200),
+    ("GET", "/v1/codes", {"authorization": f"bearer {TOKEN}"}, 200),
+    ("GET", "/v1/codes/64640", {}, 401),
+    ("GET", "/openapi.json", {}, 401),
+    ("GET", "/docs", {}, 401),
+    ("GET", "/no/such/path", {}, 401),
+    ("GET", "/no/such/path", AUTH, 404),
+    ("POST", "/v1/check", {}, 401),
+    ("POST", "/v1/check", AUTH, 200),
+])
+def test_serve_token_required_except_healthz(client, method, path, headers, status):
+    response = client.request(method, path, headers=headers, json={"text": NOTE} if method == "POST" else None)
+    assert response.status_code == status
+    if status == 401:
+        assert response.json() == {"detail": "unauthorized"}  # the same whatever was wrong
+        assert TOKEN not in response.text
+
+
+def test_serve_auth_comes_before_reading_the_body(client):
+    response = client.post("/v1/check", content=b"x" * (MAX_BODY * 2))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_serve_body_over_limit_is_413(client, chunked):
+    body = b'{"text": "' + b"a" * MAX_BODY + b'"}'
+    content = iter([body[:1000], body[1000:]]) if chunked else body
+    response = client.post("/v1/check", content=content, headers=AUTH)
+    assert response.status_code == 413
+    assert str(MAX_BODY) in response.json()["detail"]
+    assert client.post("/v1/check", json={"text": NOTE}, headers=AUTH).status_code == 200
+
+
+@pytest.mark.parametrize("count, status", [(MAX_BATCH, 200), (MAX_BATCH + 1, 422)])
+def test_serve_batch_size_limit(client, count, status):
+    response = client.post("/v1/check/batch", json={"notes": [{"text": NOTE}] * count}, headers=AUTH)
+    assert response.status_code == status
+    if status == 422:
+        [error] = response.json()["detail"]
+        assert error["loc"] == ["body", "notes"] and f"at most {MAX_BATCH} notes" in error["msg"]
+    else:
+        assert len(response.json()) == count
+
+
+def test_serve_slow_request_is_503_and_server_recovers(tmp_path):
+    with serving(tmp_path, "--timeout", "0.5") as slow:
+        started = time.monotonic()
+        response = slow.post("/v1/check", json={"text": SLOW_NOTE})
+        assert response.status_code == 503 and "0.5 s" in response.json()["detail"]
+        assert time.monotonic() - started < 5
+        assert "obturator" not in response.text
+        assert slow.get("/healthz").status_code == 200  # the event loop was never blocked
+        deadline = time.monotonic() + 120
+        while slow.post("/v1/check", json={"text": NOTE}).status_code != 200:  # once the slow check is done
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+
+
+runner = CliRunner()
+
+
+def test_serve_bad_token_file_exits_2(tmp_path):
+    (tmp_path / "empty").write_text("\n")
+    for path, message in [(tmp_path / "missing", "cannot read the token file"), (tmp_path / "empty", "is empty")]:
+        result = runner.invoke(app, ["serve", "--token-file", str(path)])
+        assert result.exit_code == 2 and message in result.output
+
+
+def test_serve_port_in_use_exits_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = runner.invoke(app, ["serve", "--port", str(taken.getsockname()[1])])
+    assert result.exit_code == 2 and "could not listen" in result.output
+
+
+def test_serve_help():
+    result = runner.invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert all(option in result.output for option in ("--token-file", "--max-body-bytes", "--max-batch", "--timeout"))
