@@ -32,7 +32,8 @@ _SIDE_ANCHORS = frozenset(
     "foot feet buttock groin gluteal sacroiliac si facet facets joint joints lumbar cervical thoracic sacral "
     "paravertebral obturator genicular intercostal l1 l2 l3 l4 l5 s1 s2 s3 s4 c2 c3 c4 c5 c6 "
     "c7 t1 t2 t3 t4 t5 t6 t7 t8 t9 t10 t11 t12 lue rue lle rle upper-extremity lower-extremity trigeminal "
-    "occipital pelvic medial lateral superior inferior greater lesser common posterior anterior deep superficial".split()
+    "occipital pelvic medial lateral superior inferior greater lesser common posterior anterior deep superficial "
+    "eye hallux toe toes finger fingers digit thumb hand arm forearm elbow wrist neck chest".split()
 )
 _LIMB_SIDES = frozenset("LUE RUE LLE RLE".split())
 _IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
