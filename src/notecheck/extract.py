@@ -53,6 +53,33 @@ class _Section:
     elements: frozenset[str] | None = None
 
 
+class _Sentences:
+    """Sentence bounds of a Doc, computed once (``Span.sent`` walks the Doc on every call)."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.starts = [s.start for s in doc.sents]
+        self.ends = self.starts[1:] + [len(doc)]
+        self._words: dict[int, frozenset[str]] = {}
+
+    def index(self, token_i: int) -> int:
+        return bisect.bisect_right(self.starts, token_i) - 1
+
+    def bounds(self, token_i: int) -> tuple[int, int]:
+        k = self.index(token_i)
+        return self.starts[k], self.ends[k]
+
+    def words(self, k: int) -> frozenset[str]:
+        if k not in self._words:
+            toks = self.doc[self.starts[k]: self.ends[k]]
+            self._words[k] = frozenset(t.lower_ for t in toks) | frozenset(t.norm_ for t in toks)
+        return self._words[k]
+
+    def text(self, token_i: int) -> str:
+        start, end = self.bounds(token_i)
+        return self.doc[start:end].text
+
+
 def normalize_amount(span: Span) -> str | None:
     """"5 cc" -> "5 mL"; "Five mL" -> "5 mL"; "150 units" -> "150 units"; "2-3 mL" -> "2-3 mL"."""
     words = [t.lower_ for t in span]
@@ -135,9 +162,9 @@ class Extractor:
     # ------------------------------------------------------------------ mentions
 
     @staticmethod
-    def _has_cue(span: Span, cues: frozenset[str], agent_sents: set[int]) -> bool:
-        sent = span.sent
-        return sent.start in agent_sents or any(t.lower_ in cues or t.norm_ in cues for t in sent)
+    def _has_cue(span: Span, cues: frozenset[str], agent_sents: set[int], sents: _Sentences) -> bool:
+        k = sents.index(span.start)
+        return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
     def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
         for mod in span._.modifiers:
@@ -152,7 +179,7 @@ class Extractor:
             return self.reasons.get(cat, cat.lower())
         return None
 
-    def _section_reason(self, span: Span, element: str, value: str, sec: _Section | None) -> str | None:
+    def _section_reason(self, span: Span, element: str, value: str, sec: _Section | None, sents: _Sentences) -> str | None:
         if sec is None or sec.category is None or sec.category in self.ignore:
             return None
         if element in self.never.get(sec.category, ()) or (sec.elements is not None and element not in sec.elements):
@@ -160,13 +187,13 @@ class Extractor:
         only = self.value_filter.get(sec.category, {}).get(element)
         if only is not None and value not in only:
             return None
-        sent = span.sent.text.lower()
+        sent = sents.text(span.start).lower()
         if any(w in sent for w in sec.unless):
             return None
         return self.reasons.get(sec.category, sec.category.lower())
 
     @staticmethod
-    def _side_reason(span: Span, anchors: list[tuple[int, int]], treated: bool) -> str | None:
+    def _side_reason(span: Span, anchors: list[tuple[int, int]], treated: bool, sents: _Sentences) -> str | None:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
         or an anatomical word right after it in a sentence that says something was done; not "left arm IV",
         "the needle was left in place" or "right knee pain" in a history."""
@@ -184,9 +211,9 @@ class Extractor:
             return "not_a_side"
         if nxt in ("iv", "room") or (nxt in _IV_SITES and nxt2 in ("iv", "line", "intravenous", "peripheral")):
             return "other_structure"
-        sent = span.sent
+        sent_start, sent_end = sents.bounds(span.start)
         for a_start, a_end in anchors:
-            if sent.start <= a_start < sent.end and (0 <= a_start - span.end <= 6 or 0 <= span.start - a_end <= 4):
+            if sent_start <= a_start < sent_end and (0 <= a_start - span.end <= 6 or 0 <= span.start - a_end <= 4):
                 return None
         if not treated:
             return "no_target_nearby"
@@ -250,9 +277,12 @@ class Extractor:
         label_starts = [s for s, _ in label_spans]
 
         spans = list(doc.spans[SPAN_GROUP])
+        sents = _Sentences(doc)
+        text = doc.text
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         in_term = {i for s in spans for i in range(s.start, s.end)}
-        agent_sents = {s.sent.start for s in spans if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
+        agent_sents = {sents.index(s.start) for s in spans
+                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
         for span in spans:
             element, value = span.label_, span.kb_id_
             i = bisect.bisect_right(label_starts, span.start_char) - 1
@@ -263,16 +293,17 @@ class Extractor:
                 if value is None:
                     continue
             sec = section_obj(span.start_char)
-            reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec)
-            if _UNTICKED.search(doc.text, max(0, span.start_char - 8), span.start_char):
+            reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec, sents)
+            if _UNTICKED.search(text, max(0, span.start_char - 8), span.start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
             in_field = any(el == element and s <= span.start_char and span.end_char <= e for el, s, e in fields)
             if in_field:
                 pass  # "Side: right", "Target: left obturator nerve": the template says what it is
-            elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents):
+            elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents, sents):
                 reason = "nothing_done"
             elif reason is None and element == "laterality":
-                reason = self._side_reason(span, anchors, self._has_cue(span, self.cues["nerve_target"], agent_sents))
+                treated = self._has_cue(span, self.cues["nerve_target"], agent_sents, sents)
+                reason = self._side_reason(span, anchors, treated, sents)
             evidence[element].append(
                 Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,
                          None if element in self.valueless else value, reason)
