@@ -90,7 +90,7 @@ def test_audit_inference_scores_against_the_inferred_code(checker):
     result = checker.check("Left obturator nerve neurolysis with 5 mL of 6% phenol under ultrasound.")
     (code,) = result.codes
     assert code.code == "64640" and code.status == "incomplete"
-    assert set(code.missing) == {"consent", "indication"}
+    assert set(code.missing) == {"consent", "indication", "placement_confirmation", "response", "follow_up"}
     assert result.status == "incomplete"
 
 

@@ -31,6 +31,8 @@ def findings(**present: list[tuple[int, int, str | None]]) -> dict[str, ElementF
 FOUND = findings(
     laterality=[(0, 4, "left")], nerve_target=[(5, 20, "obturator_nerve")], agent=[(44, 50, "phenol")],
     volume=[(37, 41, "5 mL")], consent=[(0, 1, None)], indication=[(0, 1, None)],
+    imaging=[(0, 1, "ultrasound")], placement_confirmation=[(0, 1, "stimulation")], response=[(0, 1, None)],
+    follow_up=[(0, 1, None)],
 )
 
 

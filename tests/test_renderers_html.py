@@ -199,8 +199,8 @@ def test_renderers_html_cli_no_text_canary(tmp_path):
 
 
 def test_renderers_html_missing_element_says_what_would_satisfy_it(html_checker):
-    note = html_checker.check("Consent obtained. Indication: spasticity. Left obturator nerve, phenol injected.",
-                              codes="64640-LT")
+    note = html_checker.check("Consent obtained. Indication: spasticity. Left obturator nerve, phenol injected under "
+                              "ultrasound after negative aspiration. Tolerated well. Follow up in 2 weeks.", codes="64640-LT")
     assert note.codes[0].missing == ("volume",)
     html = render([note])
     assert "is missing <b>volume</b>: not documented." in html

@@ -23,7 +23,7 @@ from notecheck.cli import app  # noqa: E402
 TOKEN = "t0ken-for-tests-7f3a9c"
 NOTE = "The left obturator nerve was injected with 5 mL of 6% phenol under ultrasound guidance. CPT 64640-LT"
 SLOW_NOTE = ("INDICATION: spasticity. CONSENT: obtained. The left obturator nerve was injected with 5 mL of 6% phenol "
-             "under ultrasound guidance. ") * 120  # about 25 kB: well over a second to check
+             "under ultrasound guidance. ") * 200  # about 26 kB; 100 of them take seconds to check
 MAX_BODY = 40_000
 MAX_BATCH = 3
 
@@ -131,10 +131,10 @@ def test_serve_batch_size_limit(client, count, status):
 
 
 def test_serve_slow_request_is_503_and_server_recovers(tmp_path):
-    with serving(tmp_path, "--timeout", "0.5") as slow:
+    with serving(tmp_path, "--timeout", "0.3") as slow:
         started = time.monotonic()
-        response = slow.post("/v1/check", json={"text": SLOW_NOTE})
-        assert response.status_code == 503 and "0.5 s" in response.json()["detail"]
+        response = slow.post("/v1/check/batch", json={"notes": [{"text": SLOW_NOTE}] * 100})
+        assert response.status_code == 503 and "0.3 s" in response.json()["detail"]
         assert time.monotonic() - started < 5
         assert "obturator" not in response.text
         assert slow.get("/healthz").status_code == 200  # the event loop was never blocked

@@ -67,7 +67,7 @@ class Checker:
         )
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
-        findings = self.extractor(doc)
+        findings = self.extractor(doc, note.text)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:

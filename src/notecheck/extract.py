@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, SPAN_GROUP, known_labels, normalize_label
+from .pipeline import HEADERS_KEY, SPAN_GROUP, known_labels, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
@@ -58,7 +58,7 @@ class _Sentences:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.starts = [s.start for s in doc.sents]
+        self.starts = sentence_starts(doc).tolist()
         self.ends = self.starts[1:] + [len(doc)]
         self._words: dict[int, frozenset[str]] = {}
 
@@ -223,11 +223,11 @@ class Extractor:
             return None  # "on the left."
         return "no_target_nearby"
 
-    def _label_findings(self, doc: Doc, headers, evidence: dict[str, list[Evidence]], section_at, fields: set) -> list[tuple[int, int]]:
+    def _label_findings(self, text: str, headers, evidence: dict[str, list[Evidence]], section_at,
+                        fields: set) -> list[tuple[int, int]]:
         """Template fields: `Consent: signed` documents consent; `Consent: [ ]` is a placeholder.
         Adds ``(element, value_start, value_end)`` of every filled field to ``fields``."""
         label_spans = []
-        text = doc.text
         for i, (start, end, label) in enumerate(headers):
             label_spans.append((start, end))
             element = self.label_element(label)
@@ -259,7 +259,9 @@ class Extractor:
 
     # ------------------------------------------------------------------ the whole note
 
-    def __call__(self, doc: Doc) -> dict[str, ElementFinding]:
+    def __call__(self, doc: Doc, text: str | None = None) -> dict[str, ElementFinding]:
+        """``text`` is ``doc.text`` when the caller has it (building it again costs a pass over the Doc)."""
+        text = doc.text if text is None else text
         headers = doc.user_data.get(HEADERS_KEY, [])
         sec_starts, secs = self.sections(doc)
 
@@ -273,12 +275,11 @@ class Extractor:
 
         evidence: dict[str, list[Evidence]] = {e: [] for e in ELEMENTS}
         fields: set[tuple[str, int, int]] = set()
-        label_spans = self._label_findings(doc, headers, evidence, section_at, fields)
+        label_spans = self._label_findings(text, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
         spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc)
-        text = doc.text
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         in_term = {i for s in spans for i in range(s.start, s.end)}
         agent_sents = {sents.index(s.start) for s in spans

@@ -4,13 +4,14 @@
     -> notecheck_sentences  (line structure, `Label:` headers, comma-joined exports; no PyRuSH)
     -> notecheck_spelling   (misspelled domain words get a corrected NORM; rapidfuzz, cached)
     -> notecheck_terms      (one pass of compiled matchers; mentions go to doc.spans["notecheck"])
-    -> medspacy_context     (medspaCy ConText with its default rules plus ours from patterns/context.yml)
+    -> notecheck_context    (medspaCy ConText, sentence by sentence, with its default rules plus ours)
 
 Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_data``).
 """
 
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
 
+import bisect
 import re
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import numpy as np
 import spacy
 from spacy.attrs import IDX, SENT_START
 from medspacy.context import ConText, ConTextRule
+from medspacy.context.context_graph import ConTextGraph
+from medspacy.context.context_modifier import ConTextModifier
 from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -173,6 +176,80 @@ class TermMatcher:
         return doc
 
 
+def sentence_starts(doc: Doc) -> np.ndarray:
+    """Token indices where sentences start, from one array read (``doc.sents`` builds Spans)."""
+    return np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1)
+
+
+class SentenceConText(ConText):
+    """medspaCy's ConText, applied one sentence at a time and only where a sentence holds a target.
+
+    A cue's scope never leaves its sentence, so this gives the same links as ConText over the whole
+    Doc while comparing each cue only with the targets beside it. Nothing but the links
+    (``span._.modifiers``) is kept on the Doc.
+    """
+
+    def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
+        found = doc.spans[self.span_group_name]
+        if not len(found):
+            return doc
+        starts = sentence_starts(doc).tolist()
+        by_sentence: dict[int, tuple[list, list]] = {}
+        for target in found:
+            by_sentence.setdefault(bisect.bisect_right(starts, target.start) - 1, ([], []))[0].append(target)
+        matcher = self._ConText__matcher  # medspaCy keeps its matcher private; see medspacy/context/context.py
+        for match_id, start, end in matcher(doc):
+            group = by_sentence.get(bisect.bisect_right(starts, start) - 1)
+            if group is not None:
+                rule = matcher.rule_map[self.nlp.vocab[match_id].text]
+                group[1].append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+        for sentence_targets, modifiers in by_sentence.values():
+            if not modifiers:
+                continue
+            graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+            graph.targets, graph.modifiers = sentence_targets, modifiers
+            graph.update_scopes()
+            graph.apply_modifiers()
+            for target, modifier in graph.edges:
+                target._.modifiers += (modifier,)
+        return doc
+
+
+def _phrase_forms(pattern, limit: int = 100) -> list[str] | None:
+    """The phrases a token pattern of plain lower-case words matches, or None if it is more than that.
+
+    ``[{"LOWER": {"IN": ["no", "without"]}}, {"LOWER": "evidence", "OP": "?"}]`` ->
+    ``["no", "no evidence", "without", "without evidence"]``. A phrase rule costs a hash lookup per token;
+    a token pattern costs predicate checks on every token of every note.
+    """
+    if not isinstance(pattern, list):
+        return None
+    forms = [""]
+    for tok in pattern:
+        if set(tok) - {"LOWER", "OP"} or tok.get("OP", "?") != "?":
+            return None
+        low = tok["LOWER"]
+        words = [low] if isinstance(low, str) else low.get("IN") if isinstance(low, dict) and set(low) == {"IN"} else None
+        if not words:
+            return None
+        options = [f"{f} {w}".strip() for f in forms for w in words]
+        forms = forms + options if tok.get("OP") == "?" else options
+        if len(forms) > limit:
+            return None
+    return [f for f in forms if f]
+
+
+def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
+    forms = _phrase_forms(rule.pattern) if rule.pattern is not None else None
+    if forms is None:
+        return [rule]
+    return [
+        ConTextRule(literal=f, category=rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
+                    excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by)
+        for f in forms
+    ]
+
+
 def _context_rules(rules: RulePack) -> list[ConTextRule]:
     out = []
     if rules.context.use_medspacy_defaults:
@@ -193,7 +270,7 @@ def _context_rules(rules: RulePack) -> list[ConTextRule]:
                 max_scope=spec.max_scope,
             )
         )
-    return out
+    return [p for r in out for p in _as_phrase_rules(r)]
 
 
 def known_labels(rules: RulePack) -> frozenset[str]:
@@ -227,6 +304,15 @@ def _make_spelling(nlp: Language, name: str, rules_dir: str):
     return Speller(domain_words(rules), frozenset(sp.never_correct), sp.min_length, sp.score_cutoff)
 
 
+@Language.factory("notecheck_context", default_config={"rules": None, "input_span_type": "group",
+                   "span_group_name": SPAN_GROUP, "prune_on_target_overlap": False, "span_attrs": None})
+def _make_context(nlp: Language, name: str, rules, input_span_type: str, span_group_name: str,
+                  prune_on_target_overlap: bool, span_attrs):
+    return SentenceConText(nlp, name=name, rules=rules, input_span_type=input_span_type,
+                           span_group_name=span_group_name, prune_on_target_overlap=prune_on_target_overlap,
+                           span_attrs=span_attrs)
+
+
 @Language.factory("notecheck_terms")
 def _make_terms(nlp: Language, name: str, rules_dir: str):
     from .rules import load_rules
@@ -245,7 +331,7 @@ def build_pipeline(rules: RulePack) -> Language:
     nlp.add_pipe("notecheck_spelling", config=cfg)
     nlp.add_pipe("notecheck_terms", config=cfg)
     context = nlp.add_pipe(
-        "medspacy_context",
+        "notecheck_context",
         config={
             "rules": None,  # medspaCy's defaults are added by _context_rules, less the ones we replace
             "input_span_type": "group",
