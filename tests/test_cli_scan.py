@@ -37,7 +37,7 @@ NO_CODE = "Patient seen in clinic today. Knee pain discussed, exercises reviewed
 CODE = "64640-LT"
 
 CONTRACT_KEYS = {"id", "source", "status", "score", "elements", "codes", "rules_version", "error"}
-REALNOTES = Path("/work/shared/realnotes/csv")
+REALNOTES = Path(__file__).resolve().parents[2] / "shared" / "realnotes" / "csv"
 
 
 def scan(*args: str):
