@@ -19,19 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
 
-ElementName = Literal[
-    "nerve_target",
-    "agent",
-    "volume",
-    "imaging",
-    "laterality",
-    "consent",
-    "indication",
-    "placement_confirmation",
-    "response",
-    "follow_up",
-    "muscles",
-]
+ElementName = Literal[ELEMENTS]  # the eleven element ids of models.ELEMENTS
 AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid"]
 
 
