@@ -28,7 +28,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .rules import RulePack
+from .errors import RuleFileError
+from .rules import RulePack, load_rules
 
 SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
@@ -38,10 +39,6 @@ _HEADER_RE = re.compile(
     r"(?:^|(?<=\n)|(?<=,)|(?<=\.)|(?<=;))[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*:(?![0-9])",
     re.MULTILINE,
 )
-_WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "half": 0.5,
-}
 
 
 def normalize_label(text: str) -> str:
@@ -148,8 +145,6 @@ class TermMatcher:
         for ab in rules.abbreviations.abbreviations:
             key = by_phrase.get(ab.expands_to.lower())
             if key is None:
-                from .errors import RuleFileError
-
                 raise RuleFileError(
                     f"{rules.root / 'abbreviations.yml'}: '{ab.abbr}' expands to '{ab.expands_to}', which is no "
                     "element's phrase. Expand it to a phrase listed in patterns/elements/."
@@ -290,15 +285,11 @@ def domain_words(rules: RulePack) -> frozenset[str]:
 
 @Language.factory("notecheck_sentences")
 def _make_sentences(nlp: Language, name: str, rules_dir: str):
-    from .rules import load_rules
-
     return SentenceSplitter(known_labels(load_rules(rules_dir)))
 
 
 @Language.factory("notecheck_spelling")
 def _make_spelling(nlp: Language, name: str, rules_dir: str):
-    from .rules import load_rules
-
     rules = load_rules(rules_dir)
     sp = rules.spelling
     return Speller(domain_words(rules), frozenset(sp.never_correct), sp.min_length, sp.score_cutoff)
@@ -315,8 +306,6 @@ def _make_context(nlp: Language, name: str, rules, input_span_type: str, span_gr
 
 @Language.factory("notecheck_terms")
 def _make_terms(nlp: Language, name: str, rules_dir: str):
-    from .rules import load_rules
-
     return TermMatcher(nlp, load_rules(rules_dir))
 
 
