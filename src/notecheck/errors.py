@@ -42,3 +42,15 @@ class UnknownCodeError(NotecheckError):
     """A CPT code asked for by name has no rule file."""
 
     code = "E004"
+
+
+class SparkUnavailableError(NotecheckError):
+    """pyspark is not installed, or Spark (Java) cannot start."""
+
+    code = "E010"
+
+
+class ServeError(NotecheckError):
+    """The service cannot start: a missing package, an unreadable token file, a port in use."""
+
+    code = "E011"

@@ -41,7 +41,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notecheck import quiet  # noqa: F401  (no library may log note text)
-from notecheck.errors import NotecheckError, UnknownCodeError
+from notecheck.errors import ServeError, UnknownCodeError
 from notecheck.models import NoteInput, ReadError, to_record
 from notecheck.readers.columns import ColumnMap
 from notecheck.readers.records import ReadOptions, build_note
@@ -58,10 +58,6 @@ _CODE = re.compile(r"\+?[0-9]{4}[0-9A-Z]")
 _SAFE_LOC = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,39}")  # a field name; "list[str]" for a union member
 
 
-class ServeError(NotecheckError):
-    """The service cannot start: a missing package, an unreadable token file, a port in use."""
-
-    code = "E011"
 
 
 @dataclass(frozen=True)

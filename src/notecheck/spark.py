@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from notecheck import quiet  # noqa: F401  (workers too: no library may log note text)
-from notecheck.errors import InputError, NotecheckError
+from notecheck.errors import InputError, SparkUnavailableError
 from notecheck.models import to_record
 from notecheck.readers.columns import ColumnMap, resolve
 from notecheck.readers.records import ReadOptions, build_note
@@ -47,10 +47,6 @@ ARROW_BATCH_ROWS = 256  # rows per Arrow batch for sessions this module starts (
 _CHECKERS: dict = {}  # rules dir (None: the default pack) -> Checker, one per Python worker
 
 
-class SparkUnavailableError(NotecheckError):
-    """pyspark is not installed, or Spark (Java) cannot start."""
-
-    code = "E010"
 
 
 # --------------------------------------------------------------------------- schema
