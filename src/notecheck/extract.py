@@ -80,15 +80,20 @@ class _Sentences:
         return self.doc[start:end].text
 
 
+_AMOUNT = re.compile(
+    r"([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+|[a-z]+)(?:\s*(?:-|to)\s*([0-9]+(?:\.[0-9]+)?))?\s*([a-z0-9]+)$", re.I
+)
+
+
 def normalize_amount(span: Span) -> str | None:
-    """"5 cc" -> "5 mL"; "Five mL" -> "5 mL"; "150 units" -> "150 units"; "2-3 mL" -> "2-3 mL"."""
-    words = [t.lower_ for t in span]
-    unit = _UNITS.get(words[-1])
-    numbers = [_number(w) for w in words[:-1] if w not in ("-", "to")]
-    numbers = [n for n in numbers if n is not None]
-    if unit is None or not numbers:
+    """"5 cc" -> "5 mL"; "5cc" -> "5 mL"; "Five mL" -> "5 mL"; "150 units"; "2-3 mL" -> "2-3 mL"."""
+    m = _AMOUNT.match(span.text.strip())
+    if m is None or _UNITS.get(m.group(3).lower()) is None:
         return None
-    return f"{'-'.join(numbers)} {unit}"
+    numbers = [_number(g.lower()) for g in m.groups()[:2] if g]
+    if not numbers or None in numbers:
+        return None
+    return f"{'-'.join(numbers)} {_UNITS[m.group(3).lower()]}"
 
 
 def _number(word: str) -> str | None:

@@ -3,7 +3,7 @@
     spacy.blank("en") tokenizer
     -> notecheck_sentences  (line structure, `Label:` headers, comma-joined exports; no PyRuSH)
     -> notecheck_spelling   (misspelled domain words get a corrected NORM; rapidfuzz, cached)
-    -> notecheck_terms      (one pass of compiled matchers; mentions go to doc.spans["notecheck"])
+    -> notecheck_terms      (phrase matchers and regexes; mentions go to doc.spans["notecheck"])
     -> notecheck_context    (medspaCy ConText, sentence by sentence, with its default rules plus ours)
 
 Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_data``).
@@ -131,6 +131,7 @@ class TermMatcher:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.tokens = Matcher(nlp.vocab)
+        self.regexes: list[tuple[str, str, re.Pattern]] = []
         by_phrase: dict[str, str] = {}
         for element, ef in rules.elements.items():
             for term in ef.terms:
@@ -141,7 +142,10 @@ class TermMatcher:
                 if term.case_sensitive:
                     self.exact.add(key, [nlp.make_doc(p) for p in term.case_sensitive])
             for tp in ef.patterns:
-                self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
+                if tp.regex is not None:
+                    self.regexes.append((element, tp.value, re.compile(tp.regex, re.IGNORECASE)))
+                else:
+                    self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
         for ab in rules.abbreviations.abbreviations:
             key = by_phrase.get(ab.expands_to.lower())
             if key is None:
@@ -154,10 +158,17 @@ class TermMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[tuple[int, int, str]]] = {}
-        for matcher in (self.phrases, self.exact, self.tokens):
+        for matcher in (self.phrases, self.exact, self.tokens) if len(self.tokens) else (self.phrases, self.exact):
             for match_id, start, end in matcher(doc):
                 element, value = self.strings[match_id].split("|", 1)
                 found.setdefault(element, []).append((start, end, value))
+        if self.regexes:
+            text = doc.text
+            for element, value, rx in self.regexes:
+                for m in rx.finditer(text):
+                    span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                    if span is not None and len(span):
+                        found.setdefault(element, []).append((span.start, span.end, value))
         spans = []
         for element, matches in found.items():
             # within an element the longest match wins; different elements may overlap

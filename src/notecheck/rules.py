@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
@@ -45,10 +46,28 @@ class Term(_Strict):
 
 
 class TokenPattern(_Strict):
-    """A spaCy Matcher pattern for mentions a phrase list cannot express (e.g. "L4 medial branch")."""
+    """A mention a phrase list cannot express: a regular expression over the note text (fast; case is
+    ignored), or a spaCy Matcher token pattern."""
 
     value: str = Field(pattern=r"^[a-z0-9_]+$")
-    pattern: list[dict]
+    regex: str | None = None
+    pattern: list[dict] | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.regex is None) == (self.pattern is None):
+            raise ValueError("give exactly one of `regex` and `pattern`")
+        return self
     match: list[str] = []
     no_match: list[str] = []
 
