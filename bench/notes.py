@@ -3,7 +3,7 @@
     from notes import generate, load_real_notes
     notes = list(generate(2000, seed=7))     # [{"id", "text", "codes", "style", "words"}], same on every run
 
-Notes are 100-800 words (uniform), in three styles: dictated prose, an EHR template with
+Notes are about 100-800 words (uniform; 450 on average), in three styles: dictated prose, an EHR template with
 `Label: value` lines, and a one-line export whose line breaks became commas. Each varies the
 procedure (phenol/alcohol neurolysis, plexus neurolysis, radiofrequency and cryo ablation,
 botulinum toxin chemodenervation), the target, agent, amount, side, consent (obtained, placeholder,
@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-REALNOTES = Path("/work/shared/realnotes/csv")
+REALNOTES = Path(__file__).resolve().parents[2] / "shared" / "realnotes" / "csv"
 
 # (code, target phrase, sided, agent choices, amount choices)
 _NEUROLYSIS = [
@@ -124,12 +124,12 @@ def _procedure(rng: random.Random) -> dict:
     else:
         code, target, sided, agents, amounts = rng.choice(_NEUROLYSIS)
         agent = rng.choice(agents)
-        amount = rng.choice(amounts) if amounts and not any(w in agent for w in ("radiofrequency", "cryo")) else None
-        if any(w in agent for w in ("radiofrequency", "cryo")):
+        if any(w in agent for w in ("radiofrequency", "cryo")):  # energy: lesions, maybe a local anesthetic first
             amount = rng.choice(["1 mL of 0.5% bupivacaine", "2 mL of 2% lidocaine", None])
             action = f"{rng.choice([2, 3])} lesions of {rng.choice([60, 90, 120])} seconds at {rng.choice([80, 85, 90])} degrees"
         else:
-            action = f"{amount} of {agent}" if amount else f"{agent}"
+            amount = rng.choice(amounts) if amounts else None
+            action = f"{amount} of {agent}" if amount else agent
         f = dict(code=code, kind="nerve", target=target, agent=agent, amount=amount, action=action)
         if not sided:
             side, mod = "midline", ""
@@ -202,7 +202,7 @@ def _core(f: dict, rng: random.Random) -> dict[str, list[str]]:
         proc.append(f"Muscles and doses: {f['action']}, for {f['amount']}.")
     else:
         proc.append(f"The {side_txt}{f['target']} was treated with {f['action']}.")
-        if f["amount"] and "mL of" in (f["amount"] or ""):
+        if f["amount"] and "mL of" in f["amount"]:
             proc.append(f"Before lesioning, {f['amount']} was placed at each level.")
     if f["imaging"]:
         proc.insert(rng.randint(0, len(proc)), f"Localization was done under {f['imaging']}.")

@@ -23,6 +23,9 @@ from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
 
+RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
+
+
 class Checker:
     """Builds the pipeline once; checks one note or a stream of them."""
 
@@ -32,6 +35,7 @@ class Checker:
         self.nlp = build_pipeline(self.rules)
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
+        self._checked = 0
 
     def check(self, note: NoteInput | str, codes: str | None = None) -> NoteResult:
         if isinstance(note, str):
@@ -51,14 +55,29 @@ class Checker:
 
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
         notes = [x for x in chunk if isinstance(x, NoteInput)]
+        self._renew_pipeline(len(notes))
         docs = iter(self.nlp.pipe(n.text for n in notes))
         out = []
         for item in chunk:
             if isinstance(item, ReadError):
                 out.append(self.error_result(item.id, item.source, item.kind, item.message))
-            else:
-                out.append(self._result(item, next(docs)))
+                continue
+            doc = next(docs)
+            try:
+                out.append(self._result(item, doc))
+            except Exception as exc:  # noqa: BLE001 - one bad note must not end the batch
+                # the message names the exception type only: its text could quote the note
+                out.append(self.error_result(item.id, item.source, "internal",
+                                             f"{item.source}: notecheck failed on this note ({type(exc).__name__})"))
         return out
+
+    def _renew_pipeline(self, n: int) -> None:
+        """spaCy keeps every new word it meets (ids, dates, times) for the pipeline's life; building the
+        pipeline afresh every RENEW_EVERY notes keeps memory flat over millions of notes."""
+        self._checked += n
+        if self._checked > RENEW_EVERY:
+            self.nlp = build_pipeline(self.rules)
+            self._checked = n
 
     def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
         return NoteResult(

@@ -131,7 +131,7 @@ class TermMatcher:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.tokens = Matcher(nlp.vocab)
-        self.regexes: list[tuple[str, str, re.Pattern]] = []
+        self.regexes: list[tuple[str, str, re.Pattern, str | None]] = []
         by_phrase: dict[str, str] = {}
         for element, ef in rules.elements.items():
             for term in ef.terms:
@@ -143,7 +143,7 @@ class TermMatcher:
                     self.exact.add(key, [nlp.make_doc(p) for p in term.case_sensitive])
             for tp in ef.patterns:
                 if tp.regex is not None:
-                    self.regexes.append((element, tp.value, re.compile(tp.regex, re.IGNORECASE)))
+                    self.regexes.append((element, tp.value, re.compile(tp.regex, re.IGNORECASE), tp.anchor))
                 else:
                     self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
         for ab in rules.abbreviations.abbreviations:
@@ -164,8 +164,9 @@ class TermMatcher:
                 found.setdefault(element, []).append((start, end, value))
         if self.regexes:
             text = doc.text
-            for element, value, rx in self.regexes:
-                for m in rx.finditer(text):
+            lower = text.lower()
+            for element, value, rx, anchor in self.regexes:
+                for m in _regex_matches(rx, text, lower, anchor):
                     span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                     if span is not None and len(span):
                         found.setdefault(element, []).append((span.start, span.end, value))
@@ -254,6 +255,25 @@ def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
                     excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by)
         for f in forms
     ]
+
+
+def _regex_matches(rx: re.Pattern, text: str, lower: str, anchor: str | None):
+    """Matches of ``rx`` in ``text``; with an anchor word, only in a short window ending at each anchor."""
+    if anchor is None:
+        yield from rx.finditer(text)
+        return
+    seen_end = -1
+    at = lower.find(anchor)
+    while at != -1:
+        stop = at + len(anchor) + 1
+        start = lower.rfind(" ", 0, max(0, at - 60)) + 1  # from a word start, about 60 characters back
+        if start <= seen_end:
+            start = seen_end
+        for m in rx.finditer(text, start, min(stop, len(text))):
+            yield m
+            seen_end = m.end()
+        seen_end = max(seen_end, stop - 1)
+        at = lower.find(anchor, at + len(anchor))
 
 
 def _context_rules(rules: RulePack) -> list[ConTextRule]:

@@ -51,6 +51,7 @@ class TokenPattern(_Strict):
 
     value: str = Field(pattern=r"^[a-z0-9_]+$")
     regex: str | None = None
+    anchor: str | None = None  # a word every regex match ends near: the regex is run only just before it
     pattern: list[dict] | None = None
 
     @field_validator("regex")

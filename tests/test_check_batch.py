@@ -1,0 +1,37 @@
+"""Checker.check_many: one failing note becomes an error record, and the pipeline is renewed on long runs."""
+
+from __future__ import annotations
+
+import notecheck.check as check_module
+from notecheck import Checker, NoteInput, to_record
+
+CANARY = "ZEBRACANARY"
+NOTES = [NoteInput(f"n{i}", f"src:{i}", f"Left obturator nerve {CANARY} phenol 5 mL injected, note {i}.") for i in range(6)]
+
+
+def test_check_batch_a_failing_note_is_an_error_record_and_the_batch_goes_on(monkeypatch):
+    checker = Checker()
+    real = checker.extractor
+
+    def flaky(doc, text=None):
+        if "note 3" in doc.text:
+            raise ValueError(f"boom {doc.text}")
+        return real(doc, text)
+
+    monkeypatch.setattr(checker, "extractor", flaky)
+    results = list(checker.check_many(NOTES, batch_size=4))
+    assert [r.id for r in results] == [n.id for n in NOTES]
+    bad = results[3]
+    assert bad.status == "error" and bad.error.kind == "internal" and "ValueError" in bad.error.message
+    assert CANARY not in str(to_record(bad))
+    assert all(r.status != "error" for i, r in enumerate(results) if i != 3)
+
+
+def test_check_batch_pipeline_is_renewed_with_the_same_results(monkeypatch):
+    expected = [to_record(r) for r in Checker().check_many(NOTES, batch_size=2)]
+    monkeypatch.setattr(check_module, "RENEW_EVERY", 2)
+    renewed = Checker()
+    first = renewed.nlp
+    got = [to_record(r) for r in renewed.check_many(NOTES, batch_size=2)]
+    assert got == expected
+    assert renewed.nlp is not first
