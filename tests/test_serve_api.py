@@ -4,12 +4,7 @@ and a note's text never shows in an error body or in what the server prints."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +16,7 @@ from notecheck.check import Checker  # noqa: E402
 from notecheck.models import NoteInput, to_record  # noqa: E402
 from notecheck.readers import read_notes  # noqa: E402
 from notecheck.rules import load_rules  # noqa: E402
+from serve_helpers import serving  # noqa: E402
 
 COMPLETE = """INDICATION: Hip adductor spasticity after stroke limiting hygiene.
 CONSENT: Risks and benefits were discussed and written informed consent was obtained.
@@ -30,46 +26,6 @@ The patient tolerated the procedure well. Follow up in 4 weeks."""
 PARTIAL = "The right genicular nerves were treated with thermal radiofrequency under fluoroscopy."
 CANARY = "Zebrafinch Quillwort canary note seven"  # a note text that must never come back in an error or a log
 MAX_NOTE_BYTES = 2_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(tmp_path: Path, *args: str):
-    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers."""
-    exe = Path(sys.executable).with_name("notecheck")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from notecheck.cli import app; app()"]
-    port = free_port()
-    out, err = tmp_path / "server.out", tmp_path / "server.err"
-    with open(out, "wb") as out_fh, open(err, "wb") as err_fh:
-        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=out_fh, stderr=err_fh)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}: {err.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 90 s")
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, timeout=60) as client:
-            yield client, out, err
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,7 @@ time per request (503); the server keeps answering after each. Start-up errors e
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +15,7 @@ pytest.importorskip("uvicorn", reason="the service needs notecheck[serve]")
 from typer.testing import CliRunner  # noqa: E402
 
 from notecheck.cli import app  # noqa: E402
+from serve_helpers import serving  # noqa: E402
 
 TOKEN = "t0ken-for-tests-7f3a9c"
 NOTE = "The left obturator nerve was injected with 5 mL of 6% phenol under ultrasound guidance. CPT 64640-LT"
@@ -28,52 +25,12 @@ MAX_BODY = 40_000
 MAX_BATCH = 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(tmp_path: Path, *args: str):
-    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers."""
-    exe = Path(sys.executable).with_name("notecheck")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from notecheck.cli import app; app()"]
-    port = free_port()
-    err = tmp_path / "server.err"
-    with open(err, "wb") as err_fh:
-        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=err_fh, stderr=err_fh)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}: {err.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 90 s")
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, timeout=60) as client:
-            yield client
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve-limits")
     (tmp / "token").write_text(TOKEN + "\n")
     args = ["--token-file", str(tmp / "token"), "--max-body-bytes", str(MAX_BODY), "--max-batch", str(MAX_BATCH)]
-    with serving(tmp, *args) as running:
+    with serving(tmp, *args) as (running, _out, _err):
         yield running
 
 
@@ -131,7 +88,7 @@ def test_serve_batch_size_limit(client, count, status):
 
 
 def test_serve_slow_request_is_503_and_server_recovers(tmp_path):
-    with serving(tmp_path, "--timeout", "0.3") as slow:
+    with serving(tmp_path, "--timeout", "0.3") as (slow, _out, _err):
         started = time.monotonic()
         response = slow.post("/v1/check/batch", json={"notes": [{"text": SLOW_NOTE}] * 100})
         assert response.status_code == 503 and "0.3 s" in response.json()["detail"]
