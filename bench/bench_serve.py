@@ -10,7 +10,7 @@ requests/s, p50/p99/max latency, errors (any status but 200, or a failed connect
 server's RSS after start-up, after the warm-up and after the load (must not grow much). The same notes are
 checked in this process with the library first, for the rate the service is measured against.
 The load stops by itself: a fixed number of requests, and ``--max-seconds`` at most.
-Writes the "Service" section of bench/RESULTS.md (between <!-- serve:start --> and <!-- serve:end -->).
+Writes the "serve" section of bench/RESULTS.md (see bench/results.py).
 """
 
 from __future__ import annotations
@@ -30,23 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notes import generate  # noqa: E402
+from results import write_section  # noqa: E402
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "RESULTS.md"
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
-START, END = "<!-- serve:start -->", "<!-- serve:end -->"
 HOST = "127.0.0.1"  # loopback only
-
-
-def write_section(text: str) -> None:
-    """Replace this script's section of RESULTS.md (or append it); the rest of the file is kept."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# notecheck benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in old and END in old:
-        new = old[:old.index(START)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 def free_port() -> int:
@@ -200,7 +187,7 @@ def main(argv=None) -> int:
         "cores, run one server per core behind a load balancer; batches save per-request overhead.",
     ]
     text = "\n".join(lines)
-    write_section(text)
+    write_section("serve", text)
     print(text)
     return 0 if errors == 0 else 1
 

@@ -9,8 +9,8 @@ Measures, on one Parquet file of generated notes (bench/notes.py, one row group,
   3. where Spark's extra time goes, in this process: session start (JVM), the first job (Python workers start,
      import notecheck, build a Checker each), moving the notes JVM -> Arrow -> pandas and back with no
      checking, and a warm run (workers and Checkers reused) of the whole scan
-and checks that 1 and 2 wrote the same records. Writes the "Spark" section of bench/RESULTS.md
-(between <!-- spark:start --> and <!-- spark:end -->), leaving the rest of the file as it is.
+and checks that 1 and 2 wrote the same records. Writes the "spark" section of bench/RESULTS.md
+(see bench/results.py), leaving the rest of the file as it is.
 """
 
 from __future__ import annotations
@@ -28,22 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notes import generate  # noqa: E402
+from results import write_section  # noqa: E402
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "RESULTS.md"
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
-START, END = "<!-- spark:start -->", "<!-- spark:end -->"
-
-
-def write_section(text: str) -> None:
-    """Replace this script's section of RESULTS.md (or append it); the rest of the file is kept."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# notecheck benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in old and END in old:
-        new = old[:old.index(START)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 def child(cmd: list[str]) -> tuple[float, int]:
@@ -158,7 +145,7 @@ def main(argv=None) -> int:
         f"storage, or outgrow one machine; on one machine `notecheck scan --jobs N` is simpler and faster.",
     ]
     text = "\n".join(lines)
-    write_section(text)
+    write_section("spark", text)
     print(text)
     return 0 if same else 1
 

@@ -6,7 +6,7 @@
 For each size a JSONL export (id, text, codes) of generated notes is streamed to a temp folder, then
 `notecheck scan FILE --format jsonl -o OUT --jobs 1 -q` runs in a subprocess. Its peak RSS comes from
 its own rusage (os.wait4, i.e. getrusage of that child); its RSS is also sampled from /proc every
-half second to show the curve. Results replace the "Memory" section of bench/RESULTS.md.
+half second to show the curve. Results replace the "memory" section of bench/RESULTS.md (see bench/results.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notes import write_jsonl  # noqa: E402
+from results import write_section  # noqa: E402
 from run import source_state  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
 
 
@@ -138,10 +138,7 @@ def main(argv=None) -> int:
             print(f"{n} notes: {r['seconds']:.0f} s, peak {r['peak_mb']:.0f} MB, curve {r['curve']}", file=sys.stderr, flush=True)
             rows.append(r)
     text = section(rows, command)
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# notecheck benchmark results\n"
-    if "\n## Memory" in old:
-        old = old[: old.index("\n## Memory")]
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    write_section("memory", text)
     print(text)
     return 0
 

@@ -11,7 +11,7 @@ Figures (bench/README.md says what each means):
 Paths 1-3 take turns in rounds over slices of the notes (a change in machine load then hits all three alike);
 4 and 3' (jobs=1 again) run back to back over all the notes for the jobs=2 / jobs=1 ratio. Then
 start-up, peak memory of a scan, and p50/p99 latency of Checker().check on one 800-word note.
-Results overwrite bench/RESULTS.md (its "Memory" section, written by bench/memory.py, is kept).
+Results replace the "throughput" section of bench/RESULTS.md (see bench/results.py).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ logger.remove()  # PyRuSH logs every token at DEBUG through loguru: silence it b
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notes import generate, load_real_notes, note_of_words  # noqa: E402
+from results import write_section  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "RESULTS.md"
 PY = sys.executable
 
 
@@ -266,7 +266,7 @@ def write_results(r: dict, args, command: str) -> str:
     import spacy
 
     lines = [
-        "# notecheck benchmark results",
+        "## Throughput",
         "",
         f"- command: `{command}`",
         f"- date: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}",
@@ -295,10 +295,7 @@ def write_results(r: dict, args, command: str) -> str:
         "",
     ]
     text = "\n".join(lines)
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if "\n## Memory" in old:  # bench/memory.py's section: it carries its own command and date
-        text += old[old.index("\n## Memory"):]
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section("throughput", text)
     return text
 
 

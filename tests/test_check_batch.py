@@ -13,10 +13,10 @@ def test_check_batch_a_failing_note_is_an_error_record_and_the_batch_goes_on(mon
     checker = Checker()
     real = checker.extractor
 
-    def flaky(doc, text=None):
+    def flaky(doc):
         if "note 3" in doc.text:
             raise ValueError(f"boom {doc.text}")
-        return real(doc, text)
+        return real(doc)
 
     monkeypatch.setattr(checker, "extractor", flaky)
     results = list(checker.check_many(NOTES, batch_size=4))

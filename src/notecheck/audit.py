@@ -127,14 +127,14 @@ class _Documentation:
 
     def __init__(self, findings: dict[str, ElementFinding], pack: RulePack, text: str):
         self.findings = findings
-        kinds = pack.agent_kinds()
+        kinds = pack.agent_kinds
         self.agents = tuple(findings["agent"].values)
         self.agent_kind = {a: kinds.get(a) for a in self.agents}
         self.treatment = frozenset(a for a in self.agents if self.agent_kind[a] in _TREATMENT_KINDS)
         self.imaging = findings["imaging"].present
         self.text = text
         self._bounds = [m.start() for m in _BOUNDARY.finditer(text)]
-        sided = pack.sided("nerve_target") | pack.sided("muscles")
+        sided = pack.sided
         muscle_terms = {t.value: t for t in pack.elements["muscles"].terms}
         raw: list[_Site] = []
         for el in ("nerve_target", "muscles"):

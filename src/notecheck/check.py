@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
@@ -27,7 +28,11 @@ RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a
 
 
 class Checker:
-    """Builds the pipeline once; checks one note or a stream of them."""
+    """Builds the pipeline once; checks one note or a stream of them.
+
+    Building it ends with ``gc.freeze()`` (see ``_freeze``): the garbage collector then no longer walks
+    the pipeline's hundred thousand objects, which makes checking about a quarter faster.
+    """
 
     def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False):
         self.rules: RulePack = load_rules(rules_dir)
@@ -36,6 +41,7 @@ class Checker:
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
         self._checked = 0
+        _freeze()
 
     def check(self, note: NoteInput | str, codes: str | None = None) -> NoteResult:
         if isinstance(note, str):
@@ -76,8 +82,10 @@ class Checker:
         pipeline afresh every RENEW_EVERY notes keeps memory flat over millions of notes."""
         self._checked += n
         if self._checked > RENEW_EVERY:
+            self.nlp = None
             self.nlp = build_pipeline(self.rules)
             self._checked = n
+            _freeze()
 
     def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
         return NoteResult(
@@ -86,7 +94,7 @@ class Checker:
         )
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
-        findings = self.extractor(doc, note.text)
+        findings = self.extractor(doc)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:
@@ -110,6 +118,15 @@ class Checker:
         )
 
 
+def _freeze() -> None:
+    """Collect what is garbage now (a pipeline that was replaced, say), then move every object still
+    alive into the permanent generation, which collections skip. Frozen objects are never freed, so
+    this runs only when a pipeline has just been built, and first unfreezes what was frozen before."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -122,11 +139,12 @@ def _date(value: str | None) -> dt.date | None:
 # ---------------------------------------------------------------------- processes
 
 _WORKER: Checker | None = None
+_PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
 
 
 def _init_worker(rules_dir: str, keep_text: bool) -> None:
     global _WORKER
-    _WORKER = Checker(rules_dir, keep_text=keep_text)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text)
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -141,8 +159,16 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[NoteResult]:
-    """Worker processes build the pipeline once each; results come back in input order."""
-    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text)) as pool:
+    """Forked workers start with the parent's pipeline (spawned ones build their own); results come back
+    in input order."""
+    global _PARENT
+    fork = os.name == "posix"
+    _PARENT = checker if fork else None
+    try:
+        pool = mp.get_context("fork" if fork else "spawn").Pool(
+            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text))
+    finally:
+        _PARENT = None
+    with pool:
         for results in pool.imap(_work, _chunks(items, batch_size)):
             yield from results

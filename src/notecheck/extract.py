@@ -11,10 +11,12 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from spacy.attrs import LOWER, NORM
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, SPAN_GROUP, known_labels, normalize_label, sentence_starts
+from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
@@ -54,13 +56,15 @@ class _Section:
 
 
 class _Sentences:
-    """Sentence bounds of a Doc, computed once (``Span.sent`` walks the Doc on every call)."""
+    """Sentence bounds and words of a Doc, read once from arrays (``Span.sent`` walks the Doc on every call)."""
 
-    def __init__(self, doc: Doc):
+    def __init__(self, doc: Doc, text: str):
         self.doc = doc
+        self.doc_text = text
         self.starts = sentence_starts(doc).tolist()
         self.ends = self.starts[1:] + [len(doc)]
-        self._words: dict[int, frozenset[str]] = {}
+        self.keys = doc.to_array([LOWER, NORM])
+        self._words: dict[int, frozenset[int]] = {}
 
     def index(self, token_i: int) -> int:
         return bisect.bisect_right(self.starts, token_i) - 1
@@ -69,15 +73,16 @@ class _Sentences:
         k = self.index(token_i)
         return self.starts[k], self.ends[k]
 
-    def words(self, k: int) -> frozenset[str]:
+    def words(self, k: int) -> frozenset[int]:
+        """The string ids of the lower-case forms and NORMs of sentence ``k``'s tokens."""
         if k not in self._words:
-            toks = self.doc[self.starts[k]: self.ends[k]]
-            self._words[k] = frozenset(t.lower_ for t in toks) | frozenset(t.norm_ for t in toks)
+            self._words[k] = frozenset(self.keys[self.starts[k]: self.ends[k]].ravel().tolist())
         return self._words[k]
 
     def text(self, token_i: int) -> str:
         start, end = self.bounds(token_i)
-        return self.doc[start:end].text
+        sent = self.doc[start:end]
+        return self.doc_text[sent.start_char: sent.end_char]
 
 
 _AMOUNT = re.compile(
@@ -85,9 +90,9 @@ _AMOUNT = re.compile(
 )
 
 
-def normalize_amount(span: Span) -> str | None:
+def normalize_amount(written: str) -> str | None:
     """"5 cc" -> "5 mL"; "5cc" -> "5 mL"; "Five mL" -> "5 mL"; "150 units"; "2-3 mL" -> "2-3 mL"."""
-    m = _AMOUNT.match(span.text.strip())
+    m = _AMOUNT.match(written.strip())
     if m is None or _UNITS.get(m.group(3).lower()) is None:
         return None
     numbers = [_number(g.lower()) for g in m.groups()[:2] if g]
@@ -129,9 +134,11 @@ class Extractor:
                 self.element_of_label.setdefault(normalize_label(lb), name)
         self.label_contains = [(w.lower(), n) for n, ef in rules.elements.items() for w in ef.label_contains]
         self.header_contains = [(w.lower(), spec) for spec in rules.sections.sections for w in spec.header_contains]
-        self.cues = {n: frozenset(w.lower() for w in ef.requires_cue) for n, ef in rules.elements.items() if ef.requires_cue}
+        self.cues = {  # as string ids, compared with _Sentences.words
+            n: frozenset(get_string_id(w.lower()) for w in ef.requires_cue) for n, ef in rules.elements.items() if ef.requires_cue
+        }
         self.known_labels = known_labels(rules)
-        self.agent_kinds = rules.agent_kinds()
+        self.agent_kinds = rules.agent_kinds
         self.valueless = frozenset(n for n, ef in rules.elements.items() if not ef.reports_values)
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
@@ -167,7 +174,7 @@ class Extractor:
     # ------------------------------------------------------------------ mentions
 
     @staticmethod
-    def _has_cue(span: Span, cues: frozenset[str], agent_sents: set[int], sents: _Sentences) -> bool:
+    def _has_cue(span: Span, cues: frozenset[int], agent_sents: set[int], sents: _Sentences) -> bool:
         k = sents.index(span.start)
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
@@ -198,15 +205,16 @@ class Extractor:
         return self.reasons.get(sec.category, sec.category.lower())
 
     @staticmethod
-    def _side_reason(span: Span, anchors: list[tuple[int, int]], treated: bool, sents: _Sentences) -> str | None:
+    def _side_reason(span: Span, written: str, anchors: list[tuple[int, int]], treated: bool,
+                     sents: _Sentences) -> str | None:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
         or an anatomical word right after it in a sentence that says something was done; not "left arm IV",
         "the needle was left in place" or "right knee pain" in a history."""
         doc = span.doc
-        if span.text in _LIMB_SIDES:
+        if written in _LIMB_SIDES:
             return None  # LUE, RLE ... name a limb's side
         nxt = doc[span.end].lower_ if span.end < len(doc) else ""
-        if span.text in ("L", "R"):  # "R tibial nerve", "L gastrocnemius", "R knee": only right before what is treated
+        if written in ("L", "R"):  # "R tibial nerve", "L gastrocnemius", "R knee": only right before what is treated
             if any(a_start in (span.end, span.end + 1) for a_start, _ in anchors) or (treated and nxt in _SIDE_ANCHORS):
                 return None
             return "no_target_nearby"
@@ -264,9 +272,8 @@ class Extractor:
 
     # ------------------------------------------------------------------ the whole note
 
-    def __call__(self, doc: Doc, text: str | None = None) -> dict[str, ElementFinding]:
-        """``text`` is ``doc.text`` when the caller has it (building it again costs a pass over the Doc)."""
-        text = doc.text if text is None else text
+    def __call__(self, doc: Doc) -> dict[str, ElementFinding]:
+        text = doc_text(doc)
         headers = doc.user_data.get(HEADERS_KEY, [])
         sec_starts, secs = self.sections(doc)
 
@@ -284,34 +291,36 @@ class Extractor:
         label_starts = [s for s, _ in label_spans]
 
         spans = list(doc.spans[SPAN_GROUP])
-        sents = _Sentences(doc)
+        sents = _Sentences(doc, text)
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         in_term = {i for s in spans for i in range(s.start, s.end)}
         agent_sents = {sents.index(s.start) for s in spans
                        if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
         for span in spans:
             element, value = span.label_, span.kb_id_
-            i = bisect.bisect_right(label_starts, span.start_char) - 1
-            if i >= 0 and span.end_char <= label_spans[i][1]:
+            start_char, end_char = span.start_char, span.end_char
+            written = text[start_char:end_char]
+            i = bisect.bisect_right(label_starts, start_char) - 1
+            if i >= 0 and end_char <= label_spans[i][1]:
                 continue  # a word inside a `Label:` is judged by the label's value, above
             if element == "volume":
-                value = normalize_amount(span)
+                value = normalize_amount(written)
                 if value is None:
                     continue
-            sec = section_obj(span.start_char)
+            sec = section_obj(start_char)
             reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec, sents)
-            if _UNTICKED.search(text, max(0, span.start_char - 8), span.start_char):
+            if _UNTICKED.search(text, max(0, start_char - 8), start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
-            in_field = any(el == element and s <= span.start_char and span.end_char <= e for el, s, e in fields)
+            in_field = any(el == element and s <= start_char and end_char <= e for el, s, e in fields)
             if in_field:
                 pass  # "Side: right", "Target: left obturator nerve": the template says what it is
             elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents, sents):
                 reason = "nothing_done"
             elif reason is None and element == "laterality":
                 treated = self._has_cue(span, self.cues["nerve_target"], agent_sents, sents)
-                reason = self._side_reason(span, anchors, treated, sents)
+                reason = self._side_reason(span, written, anchors, treated, sents)
             evidence[element].append(
-                Evidence(span.start_char, span.end_char, span.text, sec.name if sec else None,
+                Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)
             )
 

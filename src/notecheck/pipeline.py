@@ -13,13 +13,14 @@ Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_d
 
 import bisect
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, SENT_START
+from spacy.attrs import IDX, LOWER, SENT_START
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
@@ -33,12 +34,28 @@ from .rules import RulePack, load_rules
 
 SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
+TEXT_KEY = "notecheck_text"
 
-# A label followed by a colon at the start of a line, or after a comma/period (comma-joined exports).
-_HEADER_RE = re.compile(
-    r"(?:^|(?<=\n)|(?<=,)|(?<=\.)|(?<=;))[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*:(?![0-9])",
-    re.MULTILINE,
-)
+
+class _KeepText:
+    """The tokenizer, keeping the note's text on the Doc: ``doc.text`` would rebuild it token by token."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+
+def doc_text(doc: Doc) -> str:
+    return doc.user_data.get(TEXT_KEY) or doc.text
+
+# A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
+# period or semicolon (comma-joined exports). Found from the colons back, as a colon is rare.
+_LABEL_RE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*")
+_DIGITS = frozenset("0123456789")
 
 
 def normalize_label(text: str) -> str:
@@ -48,13 +65,20 @@ def normalize_label(text: str) -> str:
 def find_headers(text: str, known: frozenset[str]) -> list[tuple[int, int, str]]:
     """``(start, end, label)`` for every header: an ALL-CAPS label, or a known label, then a colon."""
     found = []
-    for m in _HEADER_RE.finditer(text):
-        raw = m.group(1).strip()
-        label = normalize_label(raw)
-        letters = [c for c in raw if c.isalpha()]
-        is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
-        if label in known or (is_caps and len(raw.split()) <= 7):
-            found.append((m.start(1), m.end(), label))
+    colon = text.find(":")
+    while colon != -1:
+        after = colon + 1
+        if text[after:after + 1] not in _DIGITS:
+            start = max(text.rfind(c, 0, colon) for c in "\n,.;") + 1
+            m = _LABEL_RE.fullmatch(text, start, colon)
+            if m is not None:
+                raw = m.group(1)
+                label = normalize_label(raw)
+                letters = [c for c in raw if c.isalpha()]
+                is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
+                if label in known or (is_caps and len(raw.split()) <= 7):
+                    found.append((m.start(1), after, label))
+        colon = text.find(":", after)
     return found
 
 
@@ -71,7 +95,7 @@ class SentenceSplitter:
         self.known_labels = known_labels
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         headers = find_headers(text, self.known_labels)
         doc.user_data[HEADERS_KEY] = headers
         n = len(doc)
@@ -90,8 +114,8 @@ class SentenceSplitter:
 class Speller:
     """Gives misspelled domain words the NORM of the term they misspell (flouroscopy -> fluoroscopy).
 
-    Only alphabetic tokens that are not known words are looked at, and each distinct spelling is
-    scored once per process (cached), so ordinary text costs a set lookup per token.
+    Only alphabetic words that are not known words are looked at, each distinct word of a note once,
+    and each spelling is scored once per pipeline (cached), so ordinary text costs a dictionary lookup per word.
     """
 
     def __init__(self, domain_words: frozenset[str], never: frozenset[str], min_length: int, cutoff: float):
@@ -100,26 +124,27 @@ class Speller:
         self.never = never
         self.min_length = min_length
         self.cutoff = cutoff
-        self.cache: dict[str, str | None] = {}
+        self.fixes: dict[int, str | None] = {}  # by the hash of a lower-cased word
 
     def correct(self, word: str) -> str | None:
-        if word in self.cache:
-            return self.cache[word]
+        """The domain word ``word`` misspells, or None."""
+        if len(word) < self.min_length or word in self.domain_words or word in self.never or not word.isalpha():
+            return None
         best = process.extractOne(word, self.choices, scorer=fuzz.ratio, score_cutoff=self.cutoff)
-        fixed = best[0] if best and best[0][0] == word[0] else None
-        if len(self.cache) > 100_000:
-            self.cache.clear()
-        self.cache[word] = fixed
-        return fixed
+        return best[0] if best and best[0][0] == word[0] else None
 
     def __call__(self, doc: Doc) -> Doc:
-        for tok in doc:
-            low = tok.lower_
-            if len(low) < self.min_length or low in self.domain_words or low in self.never or not tok.is_alpha:
-                continue
-            fixed = self.correct(low)
-            if fixed:
-                tok.norm_ = fixed
+        lows = doc.to_array(LOWER)
+        strings = doc.vocab.strings
+        fixes = self.fixes
+        for key in np.unique(lows).tolist():
+            if key not in fixes:
+                if len(fixes) > 100_000:
+                    fixes.clear()
+                fixes[key] = self.correct(strings[key])
+            if fixes[key] is not None:
+                for i in np.flatnonzero(lows == key).tolist():
+                    doc[i].norm_ = fixes[key]
         return doc
 
 
@@ -143,7 +168,8 @@ class TermMatcher:
                     self.exact.add(key, [nlp.make_doc(p) for p in term.case_sensitive])
             for tp in ef.patterns:
                 if tp.regex is not None:
-                    self.regexes.append((element, tp.value, re.compile(tp.regex, re.IGNORECASE), tp.anchor))
+                    anchor = tp.anchor.lower() if tp.anchor else None
+                    self.regexes.append((element, tp.value, _Caseless(tp.regex), anchor))
                 else:
                     self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
         for ab in rules.abbreviations.abbreviations:
@@ -163,10 +189,12 @@ class TermMatcher:
                 element, value = self.strings[match_id].split("|", 1)
                 found.setdefault(element, []).append((start, end, value))
         if self.regexes:
-            text = doc.text
+            text = doc_text(doc)
             lower = text.lower()
+            if len(lower) != len(text):  # a few Unicode letters change length when lower-cased
+                lower = None
             for element, value, rx, anchor in self.regexes:
-                for m in _regex_matches(rx, text, lower, anchor):
+                for m in rx.finditer(text, lower, anchor):
                     span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                     if span is not None and len(span):
                         found.setdefault(element, []).append((span.start, span.end, value))
@@ -204,12 +232,15 @@ class SentenceConText(ConText):
         by_sentence: dict[int, tuple[list, list]] = {}
         for target in found:
             by_sentence.setdefault(bisect.bisect_right(starts, target.start) - 1, ([], []))[0].append(target)
+        ends = starts[1:] + [len(doc)]
         matcher = self._ConText__matcher  # medspaCy keeps its matcher private; see medspacy/context/context.py
         for match_id, start, end in matcher(doc):
-            group = by_sentence.get(bisect.bisect_right(starts, start) - 1)
+            k = bisect.bisect_right(starts, start) - 1
+            group = by_sentence.get(k)
             if group is not None:
                 rule = matcher.rule_map[self.nlp.vocab[match_id].text]
-                group[1].append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+                lo, hi = _scope(rule, start, end, starts[k], ends[k])
+                group[1].append(ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi))
         for sentence_targets, modifiers in by_sentence.values():
             if not modifiers:
                 continue
@@ -220,6 +251,17 @@ class SentenceConText(ConText):
             for target, modifier in graph.edges:
                 target._.modifiers += (modifier,)
         return doc
+
+
+def _scope(rule: ConTextRule, start: int, end: int, sent_start: int, sent_end: int) -> tuple[int, int]:
+    """The tokens a cue at ``start:end`` reaches: its sentence in the rule's direction, at most ``max_scope``
+    tokens away. What medspaCy's ConTextModifier works out itself, from ``Token.sent``, which walks the Doc."""
+    direction = rule.direction.lower()
+    lo = end if direction == "forward" else sent_start
+    hi = start if direction == "backward" else sent_end
+    if rule.max_scope is not None:
+        lo, hi = max(lo, start - rule.max_scope), min(hi, end + rule.max_scope)
+    return lo, hi
 
 
 def _phrase_forms(pattern, limit: int = 100) -> list[str] | None:
@@ -257,23 +299,35 @@ def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
     ]
 
 
-def _regex_matches(rx: re.Pattern, text: str, lower: str, anchor: str | None):
-    """Matches of ``rx`` in ``text``; with an anchor word, only in a short window ending at each anchor."""
-    if anchor is None:
-        yield from rx.finditer(text)
-        return
-    seen_end = -1
-    at = lower.find(anchor)
-    while at != -1:
-        stop = at + len(anchor) + 1
-        start = lower.rfind(" ", 0, max(0, at - 60)) + 1  # from a word start, about 60 characters back
-        if start <= seen_end:
-            start = seen_end
-        for m in rx.finditer(text, start, min(stop, len(text))):
-            yield m
-            seen_end = m.end()
-        seen_end = max(seen_end, stop - 1)
-        at = lower.find(anchor, at + len(anchor))
+class _Caseless:
+    """A regex matched regardless of case. Without upper-case letters it runs on the lower-cased text
+    without re.IGNORECASE, which lets re skip ahead to where a match can start (several times faster)."""
+
+    def __init__(self, regex: str):
+        self.any_case = re.compile(regex, re.IGNORECASE)
+        has_upper = re.search(r"[A-Z]", re.sub(r"\\.", "", regex)) is not None  # \S, \D ... are not letters
+        self.lower_case = None if has_upper else re.compile(regex)
+
+    def finditer(self, text: str, lower: str | None, anchor: str | None) -> Iterator[re.Match]:
+        """Matches in ``text``; with an anchor, only within about 60 characters of each place it occurs."""
+        rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
+        if anchor is None or lower is None:
+            yield from rx.finditer(subject)
+            return
+        where = lower
+        windows: list[list[int]] = []  # [start, stop] from a word start to a word end, merged where they meet
+        at = where.find(anchor)
+        while at != -1:
+            start = where.rfind(" ", 0, max(0, at - 60)) + 1
+            stop = where.find(" ", at + len(anchor) + 60)
+            stop = len(where) if stop == -1 else stop
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = stop
+            else:
+                windows.append([start, stop])
+            at = where.find(anchor, at + 1)
+        for start, stop in windows:
+            yield from rx.finditer(subject, start, stop)
 
 
 def _context_rules(rules: RulePack) -> list[ConTextRule]:
@@ -346,6 +400,7 @@ def build_pipeline(rules: RulePack) -> Language:
     # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
     infixes = list(nlp.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    nlp.tokenizer = _KeepText(nlp.tokenizer)
     cfg = {"rules_dir": str(rules.root)}
     nlp.add_pipe("notecheck_sentences", config=cfg)
     nlp.add_pipe("notecheck_spelling", config=cfg)

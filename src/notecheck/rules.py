@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -51,7 +51,8 @@ class TokenPattern(_Strict):
 
     value: str = Field(pattern=r"^[a-z0-9_]+$")
     regex: str | None = None
-    anchor: str | None = None  # a word every regex match ends near: the regex is run only just before it
+    # text that every match contains, within 60 characters: the regex then runs only around it
+    anchor: str | None = None
     pattern: list[dict] | None = None
 
     @field_validator("regex")
@@ -225,13 +226,16 @@ def _line_of(node_path: tuple, raw: str) -> str:
         return ""
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML was built with it
+
+
 def load_yaml_model(path: Path, model: type[BaseModel]):
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.")
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -287,11 +291,15 @@ class RulePack:
                 return rule
         return versions[-1] if service_date > versions[-1].effective_from else versions[0]
 
+    @cached_property
     def agent_kinds(self) -> dict[str, str]:
+        """Agent value -> its kind (chemical, thermal ...)."""
         return {t.value: t.kind for t in self.elements["agent"].terms if t.kind}
 
-    def sided(self, element: str) -> dict[str, bool]:
-        return {t.value: t.sided for t in self.elements[element].terms}
+    @cached_property
+    def sided(self) -> dict[str, bool]:
+        """Nerve-target and muscle value -> whether the structure has a side."""
+        return {t.value: t.sided for el in ("nerve_target", "muscles") for t in self.elements[el].terms}
 
 
 def load_rules(root: Path | str | None = None) -> RulePack:

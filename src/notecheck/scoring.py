@@ -21,11 +21,11 @@ def applicable_required(rule: CodeFile, findings: dict[str, ElementFinding], pac
 
 def condition_holds(when: Condition, findings: dict[str, ElementFinding], pack: RulePack) -> bool:
     if when.agent_kind is not None:
-        kinds = pack.agent_kinds()
+        kinds = pack.agent_kinds
         if not any(kinds.get(v) in when.agent_kind for v in findings["agent"].values):
             return False
     if when.sided_target is not None:
-        sided = pack.sided("nerve_target") | pack.sided("muscles")
+        sided = pack.sided
         has_side = any(sided.get(v, True) for el in ("nerve_target", "muscles") for v in findings[el].values)
         if has_side != when.sided_target:
             return False
