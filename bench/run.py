@@ -126,16 +126,21 @@ def throughput(chunks: list[list[str]], folders: list[Path], med_n: int, tmp: Pa
     from notecheck import Checker
 
     bare_nlp = spacy.blank("en")
+    # 1b: the same without spaCy's whitespace special cases, which stop its word cache after a text's first
+    # line break (notecheck's tokenizer drops them too; see notecheck.pipeline.build_pipeline)
+    cached_nlp = spacy.blank("en")
+    cached_nlp.tokenizer.rules = {k: v for k, v in cached_nlp.tokenizer.rules.items() if k.strip()}
     med_nlp, n_rules = medspacy_default()
     checker = Checker()
     per_round = max(1, med_n // len(chunks))
-    bare, med, one = Tally(), Tally(), Tally()
+    bare, cached, med, one = Tally(), Tally(), Tally(), Tally()
     ents = 0
     for k, (texts, folder) in enumerate(zip(chunks, folders)):
-        with Clock() as c:
-            for _doc in bare_nlp.pipe(texts):
-                pass
-        bare.add(len(texts), words(texts), c)
+        for nlp, tally in ((bare_nlp, bare), (cached_nlp, cached)):
+            with Clock() as c:
+                for _doc in nlp.pipe(texts):
+                    pass
+            tally.add(len(texts), words(texts), c)
         sub = texts[:per_round]
         with Clock() as c:
             for doc in med_nlp.pipe(sub):
@@ -147,7 +152,7 @@ def throughput(chunks: list[list[str]], folders: list[Path], med_n: int, tmp: Pa
         one.add(len(texts), words(texts), c)
         say(f"round {k + 1}/{len(chunks)}: bare {bare.n / bare.wall:.0f}, medspaCy {med.n / med.wall:.1f}, "
             f"notecheck {one.n / one.wall:.1f} notes/s")
-    out = {"bare": bare.rate(), "medspacy": med.rate(), "scan1": one.rate()}
+    out = {"bare": bare.rate(), "cached": cached.rate(), "medspacy": med.rate(), "scan1": one.rate()}
     out["medspacy"].update(rules=n_rules, ents=ents, pipes=med_nlp.pipe_names)
     n, w = one.n, one.w
     for jobs in (2, 1):
@@ -233,16 +238,18 @@ def met(ok: bool) -> str:
 
 
 def write_results(r: dict, args, command: str) -> str:
-    bare, med, one = r["bare"], r["medspacy"], r["scan1"]
+    bare, cached, med, one = r["bare"], r["cached"], r["medspacy"], r["scan1"]
     two, one_b = r["pair2"], r["pair1"]
     lat = r["latency"]
     wall = lambda x: f"{x['notes_s']:,.1f} notes/s, {x['words_s']:,.0f} words/s"  # noqa: E731
     cpu = lambda x: f"{x['notes_cpu']:,.1f} notes/s, {x['words_cpu']:,.0f} words/s"  # noqa: E731
     r31, r31c = one["notes_s"] / bare["notes_s"], one["notes_cpu"] / bare["notes_cpu"]
+    r31b, r31bc = one["notes_s"] / cached["notes_s"], one["notes_cpu"] / cached["notes_cpu"]
     r32, r32c = one["notes_s"] / med["notes_s"], one["notes_cpu"] / med["notes_cpu"]
     r43 = two["notes_s"] / one_b["notes_s"]
     rows = [
         ("1. bare `spacy.blank(\"en\").pipe` (floor)", wall(bare), cpu(bare), "", ""),
+        ("1b. the same without whitespace special cases (notecheck's tokenizer)", wall(cached), cpu(cached), "", ""),
         (f"2. `medspacy.load()` default + notecheck terms ({med['notes']} notes)", wall(med), cpu(med), "", ""),
         ("3. notecheck scan, files -> JSONL, jobs=1", wall(one), cpu(one), "", ""),
         ("4. notecheck scan, files -> JSONL, jobs=2 (all notes at once)", wall(two), "", "", ""),
@@ -250,6 +257,7 @@ def write_results(r: dict, args, command: str) -> str:
         ("ms per note: 1 / 2 / 3", f"{1000 / bare['notes_s']:.2f} / {1000 / med['notes_s']:.1f} / {1000 / one['notes_s']:.2f}",
          f"{1000 / bare['notes_cpu']:.2f} / {1000 / med['notes_cpu']:.1f} / {1000 / one['notes_cpu']:.2f}", "", ""),
         ("ratio 3/1 (notecheck / bare tokenizer)", f"{r31:.1%}", f"{r31c:.1%}", ">= 25% (CPU)", met(r31c >= 0.25)),
+        ("ratio 3/1b (notecheck / tokenizer without whitespace special cases)", f"{r31b:.1%}", f"{r31bc:.1%}", "", ""),
         ("ratio 3/2 (notecheck / medspaCy default)", f"{r32:.1f}x", f"{r32c:.1f}x", ">= 100x (CPU)", met(r32c >= 100)),
         ("ratio 4/3' (jobs=2 / jobs=1)", f"{r43:.2f}x", "", ">= 1.7x (wall)", met(r43 >= 1.7)),
         ("start-up `import notecheck; notecheck.Checker()` (median of 3)", f"{r['startup']['median']:.2f} s",

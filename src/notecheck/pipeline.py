@@ -400,6 +400,10 @@ def build_pipeline(rules: RulePack) -> Language:
     # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
     infixes = list(nlp.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    # spaCy's special cases for whitespace ("\n", "\t", " ", "\xa0") stop its tokenizer from caching words for the
+    # rest of a text once one is met (has_special in spacy/tokenizer.pyx): after a note's first line break every
+    # word went through the affix rules again, ten times slower. Whitespace tokens come out the same without them.
+    nlp.tokenizer.rules = {k: v for k, v in nlp.tokenizer.rules.items() if k.strip()}
     nlp.tokenizer = _KeepText(nlp.tokenizer)
     cfg = {"rules_dir": str(rules.root)}
     nlp.add_pipe("notecheck_sentences", config=cfg)
