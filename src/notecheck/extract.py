@@ -16,7 +16,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, normalize_label, sentence_starts
+from .pipeline import HEADERS_KEY, doc_text, known_labels, mentions, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
@@ -290,7 +290,7 @@ class Extractor:
         label_spans = self._label_findings(text, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
-        spans = list(doc.spans[SPAN_GROUP])
+        spans = mentions(doc)
         sents = _Sentences(doc, text)
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         in_term = {i for s in spans for i in range(s.start, s.end)}

@@ -35,6 +35,7 @@ from .rules import RulePack, load_rules
 SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
+MENTIONS_KEY = "notecheck_mentions"
 
 
 class _KeepText:
@@ -51,6 +52,12 @@ class _KeepText:
 
 def doc_text(doc: Doc) -> str:
     return doc.user_data.get(TEXT_KEY) or doc.text
+
+
+def mentions(doc: Doc) -> list[Span]:
+    """The Spans of ``doc.spans[SPAN_GROUP]``, as TermMatcher made them (reading a SpanGroup makes new ones)."""
+    found = doc.user_data.get(MENTIONS_KEY)
+    return list(doc.spans[SPAN_GROUP]) if found is None else found
 
 # A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
 # period or semicolon (comma-joined exports). Found from the colons back, as a colon is rare.
@@ -207,7 +214,8 @@ class TermMatcher:
                     taken.update(range(start, end))
                     spans.append((start, end, element, value))
         spans.sort()
-        doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
+        found_spans = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
+        doc.spans[SPAN_GROUP] = doc.user_data[MENTIONS_KEY] = found_spans
         return doc
 
 
@@ -225,8 +233,8 @@ class SentenceConText(ConText):
     """
 
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
-        found = doc.spans[self.span_group_name]
-        if not len(found):
+        found = mentions(doc)
+        if not found:
             return doc
         starts = sentence_starts(doc).tolist()
         by_sentence: dict[int, tuple[list, list]] = {}
