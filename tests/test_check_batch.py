@@ -1,6 +1,14 @@
-"""Checker.check_many: one failing note becomes an error record, and the pipeline is renewed on long runs."""
+"""Checker.check_many: one failing note becomes an error record, the pipeline is renewed on long runs
+(and the old one freed), and forked workers start with the parent's pipeline."""
 
 from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import weakref
+
+import pytest
 
 import notecheck.check as check_module
 from notecheck import Checker, NoteInput, to_record
@@ -35,3 +43,28 @@ def test_check_batch_pipeline_is_renewed_with_the_same_results(monkeypatch):
     got = [to_record(r) for r in renewed.check_many(NOTES, batch_size=2)]
     assert got == expected
     assert renewed.nlp is not first
+
+
+def test_check_batch_a_replaced_pipeline_is_freed(monkeypatch):
+    """A build ends with gc.freeze(), and frozen objects are never collected: a renewal must unfreeze
+    first, or every pipeline it replaces would stay in memory."""
+    monkeypatch.setattr(check_module, "RENEW_EVERY", 2)
+    checker = Checker()
+    assert gc.get_freeze_count() > 0
+    first = weakref.ref(checker.nlp)
+    list(checker.check_many(NOTES, batch_size=2))
+    assert first() is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="workers are forked only on POSIX")
+def test_check_batch_forked_workers_use_the_parents_pipeline(monkeypatch):
+    checker = Checker()
+
+    class Rebuilt(Checker):  # what a worker would build for itself
+        def _result(self, note, doc):
+            return dataclasses.replace(super()._result(note, doc), source="rebuilt")
+
+    monkeypatch.setattr(check_module, "Checker", Rebuilt)
+    results = list(checker.check_many(NOTES, batch_size=2, jobs=2))
+    assert [r.source for r in results] == [n.source for n in NOTES]
+    assert [to_record(r) for r in results] == [to_record(r) for r in checker.check_many(NOTES, batch_size=2)]

@@ -66,6 +66,8 @@ def test_claims_parse_bad_line_raises(text, bad):
         pytest.param("Billed codes: 64642-LT 95874", (L("64642", ("LT",)), L("95874")), id="billed-codes"),
         pytest.param("The patient weighs 64640 grams.", (), id="no-label"),
         pytest.param("Left obturator nerve phenol neurolysis.", (), id="no-codes"),
+        # "İ" lower-cases to two characters: offsets in the lower-cased text would no longer fit the note
+        pytest.param("Dr. İnce.\nCPT: 64640-LT", (L("64640", ("LT",)),), id="text-that-grows-when-lower-cased"),
     ],
 )
 def test_claims_in_text(text, expected):

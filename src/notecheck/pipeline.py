@@ -246,7 +246,7 @@ class SentenceConText(ConText):
             k = bisect.bisect_right(starts, start) - 1
             group = by_sentence.get(k)
             if group is not None:
-                rule = matcher.rule_map[self.nlp.vocab[match_id].text]
+                rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
                 lo, hi = _scope(rule, start, end, starts[k], ends[k])
                 group[1].append(ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi))
         for sentence_targets, modifiers in by_sentence.values():

@@ -1,0 +1,96 @@
+"""The fast paths of the pipeline give the answers of the plain ones they replace.
+
+Headers are found from the colons back, not by a regex tried at every character; rule regexes run on
+the lower-cased text and, with an anchor, only around it; the tokenizer goes without spaCy's special cases
+for whitespace. Each is checked here against the plain way on the demo notes and on generated text.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import spacy
+
+from notecheck.pipeline import _Caseless, find_headers, known_labels, normalize_label
+from notecheck.rules import load_rules
+
+DEMO = sorted((Path(__file__).resolve().parents[1] / "corpora" / "demo").glob("*.txt"))
+PACK = load_rules()
+KNOWN = known_labels(PACK)
+
+# The plain definition of a header: a label then a colon, at a line start or after , . ;
+_HEADER = re.compile(
+    r"(?:^|(?<=\n)|(?<=,)|(?<=\.)|(?<=;))[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*:(?![0-9])", re.MULTILINE
+)
+
+
+def plain_headers(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for m in _HEADER.finditer(text):
+        raw = m.group(1)
+        letters = [c for c in raw if c.isalpha()]
+        is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
+        if normalize_label(raw) in KNOWN or (is_caps and len(raw.split()) <= 7):
+            found.append((m.start(1), m.end(), normalize_label(raw)))
+    return found
+
+
+def random_texts(n: int, pieces: list[str], seed: int = 3, longest: int = 40) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, longest))) for _ in range(n)]
+
+
+HEADER_PIECES = list("ABab \t\n,.;:0123-/()&'") + ["CONSENT", "Consent", "Indication", "PROCEDURE", "x" * 30, "  "]
+
+
+def test_fast_paths_headers_match_the_plain_definition():
+    for text in [p.read_text(encoding="utf-8") for p in DEMO] + random_texts(5000, HEADER_PIECES):
+        assert find_headers(text, KNOWN) == plain_headers(text), text
+
+
+REGEXES = [(tp.regex, tp.anchor) for ef in PACK.elements.values() for tp in ef.patterns if tp.regex]
+REGEX_PIECES = [" ", "\n", ".", ",", "5", "10", "/10", "2/10", "3/10 ", " mL", " cc", "units", "five", "nerve", "nerves",
+                "Post", "after", "down to", "from", "->", " to ", "sural", "Sural", "SURAL NERVE", "the", "x" * 70, "İ"]
+
+
+@pytest.mark.parametrize("regex, anchor", REGEXES, ids=[f"{a or 'no-anchor'}-{i}" for i, (_, a) in enumerate(REGEXES)])
+def test_fast_paths_rule_regexes_find_what_a_full_scan_finds(regex, anchor):
+    assert anchor is None or anchor == anchor.lower()
+    fast, plain = _Caseless(regex), re.compile(regex, re.IGNORECASE)
+    texts = [p.read_text(encoding="utf-8") for p in DEMO] + random_texts(2000, REGEX_PIECES, longest=60)
+    for text in texts:
+        lower = text.lower() if len(text.lower()) == len(text) else None
+        got = [m.span() for m in fast.finditer(text, lower, anchor)]
+        assert got == [m.span() for m in plain.finditer(text)], text
+
+
+def test_fast_paths_a_regex_with_capitals_still_ignores_case():
+    rx = _Caseless(r"\b[A-Z]\d\b")  # [A-Z] would miss lower-case letters in the lower-cased text
+    assert rx.lower_case is None
+    text = "Levels L4 and l5."
+    assert [m.group() for m in rx.finditer(text, text.lower(), None)] == ["L4", "l5"]
+
+
+def test_fast_paths_tokens_are_spacys_without_its_whitespace_special_cases(checker):
+    tokenizer = checker.nlp.tokenizer.tokenizer
+    assert not [k for k in tokenizer.rules if not k.strip()]
+    stock = spacy.blank("en")
+    stock.tokenizer.infix_finditer = tokenizer.infix_finditer  # notecheck's comma infixes, to compare like with like
+    texts = [p.read_text(encoding="utf-8") for p in DEMO] + ["a\n\n b\t\tc  d\r\n e   \n\t g\n", "\n", " \t", "x\n"]
+    for text in texts:
+        ours = [(t.text, t.whitespace_) for t in checker.nlp.make_doc(text)]
+        assert ours == [(t.text, t.whitespace_) for t in stock.make_doc(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "The nerve" + " was then treated" * 2 + " with phenol.",  # the match runs about 40 characters past the anchor
+    "Phenol" + " was then placed" * 2 + " at the nerve.",  # and about 40 before it
+    "No anchor here at all, phenol only.",
+])
+def test_fast_paths_an_anchor_window_reaches_60_characters_each_way(text):
+    regex = r"\bnerve\b[^.]{0,50}\bphenol|\bphenol\b[^.]{0,50}\bnerve\b"
+    got = [m.span() for m in _Caseless(regex).finditer(text, text.lower(), "nerve")]
+    assert got == [m.span() for m in re.finditer(regex, text, re.I)]
