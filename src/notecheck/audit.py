@@ -28,6 +28,7 @@ import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .models import ClaimLine, CodeResult, ElementFinding, Evidence, Flag
 from .rules import CodeFile, RulePack
@@ -71,7 +72,7 @@ def audit(
     unsupported = tuple(dict.fromkeys(c.code for c in claims if c.code not in pack.codes))
     known = [c for c in claims if c.code in pack.codes]
     doc = _Documentation(findings, pack, text or "")
-    plan = _Plan(doc, _rules_in_force(pack, service_date))
+    plan = _Plan(doc, *_codes_in_force(pack, service_date))
     if not claims:
         results = [
             score_code(line.rule, findings, pack, ClaimLine(line.rule.code, line.modifiers, line.units),
@@ -135,7 +136,7 @@ class _Documentation:
         self.text = text
         self._bounds = [m.start() for m in _BOUNDARY.finditer(text)]
         sided = pack.sided
-        muscle_terms = {t.value: t for t in pack.elements["muscles"].terms}
+        muscle_terms = pack.terms["muscles"]
         raw: list[_Site] = []
         for el in ("nerve_target", "muscles"):
             for ev in findings[el].evidence:
@@ -314,6 +315,14 @@ def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, C
     return rules
 
 
+@lru_cache(maxsize=4096)
+def _codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[str, CodeFile], dict[str, frozenset[str]]]:
+    """The rules in force on the date, less the guidance codes, and their series: the same for every note
+    of that date, so worked out once."""
+    rules = {c: r for c, r in _rules_in_force(pack, service_date).items() if r.family != "guidance"}
+    return rules, _series(rules)
+
+
 def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
     """Code -> the codes billed as one series with it: a primary and its add-ons (64635 and +64636; 64642,
     64644 and their add-ons), joined through ``primary_codes``. Units are counted over a whole series."""
@@ -366,10 +375,10 @@ class _Documented:
 class _Plan:
     """The codes the documentation supports, series by series."""
 
-    def __init__(self, doc: _Documentation, rules: dict[str, CodeFile]):
+    def __init__(self, doc: _Documentation, rules: dict[str, CodeFile], series: dict[str, frozenset[str]]):
         self.doc = doc
-        self.rules = {c: r for c, r in rules.items() if r.family != "guidance"}
-        self.series = _series(self.rules)
+        self.rules = rules  # shared between notes (see _codes_in_force): read only
+        self.series = series
         self.by_series: dict[frozenset[str], _Documented] = {}
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
         self.also_supported: set[str] = set()

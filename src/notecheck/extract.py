@@ -16,7 +16,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, doc_text, known_labels, mentions, normalize_label, sentence_starts
+from .pipeline import HEADERS_KEY, doc_text, known_labels, mentions, modifiers_of, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
@@ -179,7 +179,7 @@ class Extractor:
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
     def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
-        for mod in span._.modifiers:
+        for mod in modifiers_of(span.doc, span):
             cat = mod.category
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue

@@ -1,12 +1,13 @@
 """The one place that builds the spaCy pipeline and registers notecheck's components.
 
-    spacy.blank("en") tokenizer
+    spacy.blank("en") tokenizer (comma infixes; without spaCy's whitespace special cases; keeps the text)
     -> notecheck_sentences  (line structure, `Label:` headers, comma-joined exports; no PyRuSH)
     -> notecheck_spelling   (misspelled domain words get a corrected NORM; rapidfuzz, cached)
     -> notecheck_terms      (phrase matchers and regexes; mentions go to doc.spans["notecheck"])
     -> notecheck_context    (medspaCy ConText, sentence by sentence, with its default rules plus ours)
 
-Nothing but plain values is stored on the Doc (headers as tuples in ``doc.user_data``).
+What the components leave for the extractor sits in ``doc.user_data``: the note's text, its headers (as
+tuples), its mentions (the Spans of doc.spans["notecheck"]) and the ConText modifiers of each mention.
 """
 
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
@@ -36,6 +37,7 @@ SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MENTIONS_KEY = "notecheck_mentions"
+MODIFIERS_KEY = "notecheck_modifiers"
 
 
 class _KeepText:
@@ -52,6 +54,11 @@ class _KeepText:
 
 def doc_text(doc: Doc) -> str:
     return doc.user_data.get(TEXT_KEY) or doc.text
+
+
+def modifiers_of(doc: Doc, span: Span) -> tuple[ConTextModifier, ...]:
+    """The ConText modifiers (cues) of a mention, as SentenceConText linked them."""
+    return doc.user_data.get(MODIFIERS_KEY, {}).get((span.start, span.end, span.label), ())
 
 
 def mentions(doc: Doc) -> list[Span]:
@@ -228,8 +235,8 @@ class SentenceConText(ConText):
     """medspaCy's ConText, applied one sentence at a time and only where a sentence holds a target.
 
     A cue's scope never leaves its sentence, so this gives the same links as ConText over the whole
-    Doc while comparing each cue only with the targets beside it. Nothing but the links
-    (``span._.modifiers``) is kept on the Doc.
+    Doc while comparing each cue only with the targets beside it. The links are kept in
+    ``doc.user_data`` (read them with ``modifiers_of``), not in ``span._.modifiers``, whose every read builds objects.
     """
 
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
@@ -249,6 +256,7 @@ class SentenceConText(ConText):
                 rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
                 lo, hi = _scope(rule, start, end, starts[k], ends[k])
                 group[1].append(ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi))
+        links: dict[tuple[int, int, int], tuple[ConTextModifier, ...]] = {}
         for sentence_targets, modifiers in by_sentence.values():
             if not modifiers:
                 continue
@@ -257,7 +265,9 @@ class SentenceConText(ConText):
             graph.update_scopes()
             graph.apply_modifiers()
             for target, modifier in graph.edges:
-                target._.modifiers += (modifier,)
+                key = (target.start, target.end, target.label)
+                links[key] = links.get(key, ()) + (modifier,)
+        doc.user_data[MODIFIERS_KEY] = links
         return doc
 
 

@@ -262,9 +262,10 @@ def default_rules_dir() -> Path:
     raise RuleFileError("no rule pack found: patterns/pack.yml is missing. Reinstall notecheck or pass --rules DIR.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RulePack:
-    """Every rule file of one pack, validated."""
+    """Every rule file of one pack, validated. Compared and hashed by identity, so that what is worked out
+    from a pack can be cached per pack."""
 
     root: Path
     pack: PackFile
@@ -295,6 +296,11 @@ class RulePack:
     def agent_kinds(self) -> dict[str, str]:
         """Agent value -> its kind (chemical, thermal ...)."""
         return {t.value: t.kind for t in self.elements["agent"].terms if t.kind}
+
+    @cached_property
+    def terms(self) -> dict[str, dict[str, Term]]:
+        """Element -> value -> its term."""
+        return {el: {t.value: t for t in ef.terms} for el, ef in self.elements.items()}
 
     @cached_property
     def sided(self) -> dict[str, bool]:
