@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         "",
         f"Reading: both runs do the same NLP work on 2 cores. Spark adds a fixed cost per run, about "
         f"{start_s + first_job_s:.0f} s here: the JVM and SparkContext, then Python workers that start, import notecheck "
-        f"and build a Checker each (`scan --jobs 2` builds its two Checkers too, in forked workers). Per note, Spark adds "
+        f"and build a Checker each (`scan --jobs 2` builds one, which its forked workers share). Per note, Spark adds "
         f"the range shuffle that spreads a one-row-group file over the cores, notes JVM -> Arrow -> pandas -> Python, "
         f"nested records -> pandas -> Arrow -> Parquet, and a summary job; the warm run (3) against scan (1) bounds it: "
         f"{1000 * (warm_s - scan_wall) / n:+.1f} ms a note, where (1) also carries scan's own start-up, so a number near "
