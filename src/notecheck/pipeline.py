@@ -20,7 +20,6 @@ from pathlib import Path
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 
 import numpy as np
-import spacy
 from spacy.attrs import IDX, LOWER, SENT_START
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
@@ -66,6 +65,7 @@ def mentions(doc: Doc) -> list[Span]:
     """The Spans of ``doc.spans[SPAN_GROUP]``, as TermMatcher made them (reading a SpanGroup makes new ones)."""
     found = doc.user_data.get(MENTIONS_KEY)
     return list(doc.spans[SPAN_GROUP]) if found is None else found
+
 
 # A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
 # period or semicolon (comma-joined exports). Found from the colons back, as a colon is rare.
@@ -333,18 +333,17 @@ class _Caseless:
         if anchor is None or lower is None:
             yield from rx.finditer(subject)
             return
-        where = lower
         windows: list[list[int]] = []  # [start, stop] from a word start to a word end, merged where they meet
-        at = where.find(anchor)
+        at = lower.find(anchor)
         while at != -1:
-            start = where.rfind(" ", 0, max(0, at - 60)) + 1
-            stop = where.find(" ", at + len(anchor) + 60)
-            stop = len(where) if stop == -1 else stop
+            start = lower.rfind(" ", 0, max(0, at - 60)) + 1
+            stop = lower.find(" ", at + len(anchor) + 60)
+            stop = len(lower) if stop == -1 else stop
             if windows and start <= windows[-1][1]:
                 windows[-1][1] = stop
             else:
                 windows.append([start, stop])
-            at = where.find(anchor, at + 1)
+            at = lower.find(anchor, at + 1)
         for start, stop in windows:
             yield from rx.finditer(subject, start, stop)
 
@@ -414,7 +413,7 @@ def _make_terms(nlp: Language, name: str, rules_dir: str):
 
 
 class _Defaults(English.Defaults):
-    """spaCy's English tokenizer settings, less two things and plus one."""
+    """spaCy's English tokenizer settings, with two more infixes and without the whitespace special cases."""
 
     # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
     infixes = list(English.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
