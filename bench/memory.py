@@ -114,10 +114,10 @@ def section(rows: list[dict], command: str) -> str:
     lines += [
         "",
         f"notecheck rebuilds its pipeline every {RENEW_EVERY:,} notes (spaCy keeps every new word, such as record "
-        "numbers and dates, for a pipeline's life), so RSS climbs within each stretch and drops at a rebuild. "
-        + ("Sizes past the first rebuild are compared. " if len(past) >= 2 else ""),
+        "numbers and dates, for a pipeline's life), so RSS climbs within each stretch and drops at a rebuild."
+        + (" Sizes past the first rebuild are compared." if len(past) >= 2 else ""),
         "",
-        f"From {small['n']:,} to {big['n']:,} notes ({big['n'] / small['n']:.0f}x the input) peak RSS went from "
+        f"From {small['n']:,} to {big['n']:,} notes ({big['n'] / small['n']:g}x the input) peak RSS went from "
         f"{small['peak_mb']:.0f} MB to {big['peak_mb']:.0f} MB ({growth:+.0f} MB, {big['peak_mb'] / small['peak_mb']:.2f}x): "
         + ("flat (within 10% or 25 MB)." if flat else "**not flat**: memory grows with the input.")
         + f" Target <= 500 MB: {'met' if big['peak_mb'] <= 500 else '**not met**'} at {big['n']:,} notes.",

@@ -2,7 +2,8 @@
 
 Headers are found from the colons back, not by a regex tried at every character; rule regexes run on
 the lower-cased text and, with an anchor, only around it; the tokenizer goes without spaCy's special cases
-for whitespace. Each is checked here against the plain way on the demo notes and on generated text.
+for whitespace. Each is checked here against the plain way on the demo notes and on generated text, and
+what the components leave on the Doc is checked to be plain values (a Doc still pickles).
 """
 
 from __future__ import annotations
@@ -94,3 +95,16 @@ def test_fast_paths_an_anchor_window_reaches_60_characters_each_way(text):
     regex = r"\bnerve\b[^.]{0,50}\bphenol|\bphenol\b[^.]{0,50}\bnerve\b"
     got = [m.span() for m in _Caseless(regex).finditer(text, text.lower(), "nerve")]
     assert got == [m.span() for m in re.finditer(regex, text, re.I)]
+
+
+def test_fast_paths_what_they_leave_on_the_doc_is_plain_and_pickles(checker):
+    import pickle
+
+    from notecheck.pipeline import MODIFIERS_KEY, modifiers_of
+
+    doc = checker.nlp("Left obturator nerve block.\nNo phenol was injected; fluoroscopy was not used.")
+    phenol = next(s for s in doc.spans["notecheck"] if s.kb_id_ == "phenol")
+    assert modifiers_of(doc, phenol) and modifiers_of(doc, phenol)[0][0] == "NEGATED_EXISTENCE"
+    again = pickle.loads(pickle.dumps(doc))
+    assert again.user_data[MODIFIERS_KEY] == doc.user_data[MODIFIERS_KEY]
+    assert [(s.start, s.end, s.label_) for s in again.spans["notecheck"]] == [(s.start, s.end, s.label_) for s in doc.spans["notecheck"]]

@@ -315,7 +315,7 @@ def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, C
     return rules
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # about 7 kB a date: three years of dates of service
 def _codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[str, CodeFile], dict[str, frozenset[str]]]:
     """The rules in force on the date, less the guidance codes, and their series: the same for every note
     of that date, so worked out once."""

@@ -16,7 +16,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, doc_text, known_labels, mentions, modifiers_of, normalize_label, sentence_starts
+from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
@@ -179,11 +179,10 @@ class Extractor:
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
     def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
-        for mod in modifiers_of(span.doc, span):
-            cat = mod.category
+        for cat, cue_start in modifiers_of(span.doc, span):
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
-            if cat in self.part_of_term and mod.modifier_span[0] in in_term:
+            if cat in self.part_of_term and cue_start in in_term:
                 continue  # the "no" of "no complications" is part of that term
             only = self.value_filter.get(cat, {}).get(element)
             if only is not None and value not in only:
@@ -290,7 +289,7 @@ class Extractor:
         label_spans = self._label_findings(text, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
-        spans = mentions(doc)
+        spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc, text)
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         in_term = {i for s in spans for i in range(s.start, s.end)}

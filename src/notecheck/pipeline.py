@@ -6,8 +6,8 @@
     -> notecheck_terms      (phrase matchers and regexes; mentions go to doc.spans["notecheck"])
     -> notecheck_context    (medspaCy ConText, sentence by sentence, with its default rules plus ours)
 
-What the components leave for the extractor sits in ``doc.user_data``: the note's text, its headers (as
-tuples), its mentions (the Spans of doc.spans["notecheck"]) and the ConText modifiers of each mention.
+Besides ``doc.spans["notecheck"]``, what the components leave for the extractor is plain values in
+``doc.user_data`` (so a Doc still pickles): the note's text, its headers and the ConText cues of each mention.
 """
 
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
@@ -36,7 +36,6 @@ from .rules import RulePack, load_rules
 SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
-MENTIONS_KEY = "notecheck_mentions"
 MODIFIERS_KEY = "notecheck_modifiers"
 
 
@@ -56,15 +55,9 @@ def doc_text(doc: Doc) -> str:
     return doc.user_data.get(TEXT_KEY) or doc.text
 
 
-def modifiers_of(doc: Doc, span: Span) -> tuple[ConTextModifier, ...]:
-    """The ConText modifiers (cues) of a mention, as SentenceConText linked them."""
+def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
+    """``(category, first token)`` of each ConText cue that modifies a mention, as SentenceConText linked them."""
     return doc.user_data.get(MODIFIERS_KEY, {}).get((span.start, span.end, span.label), ())
-
-
-def mentions(doc: Doc) -> list[Span]:
-    """The Spans of ``doc.spans[SPAN_GROUP]``, as TermMatcher made them (reading a SpanGroup makes new ones)."""
-    found = doc.user_data.get(MENTIONS_KEY)
-    return list(doc.spans[SPAN_GROUP]) if found is None else found
 
 
 # A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
@@ -222,8 +215,7 @@ class TermMatcher:
                     taken.update(range(start, end))
                     spans.append((start, end, element, value))
         spans.sort()
-        found_spans = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
-        doc.spans[SPAN_GROUP] = doc.user_data[MENTIONS_KEY] = found_spans
+        doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
         return doc
 
 
@@ -236,12 +228,13 @@ class SentenceConText(ConText):
     """medspaCy's ConText, applied one sentence at a time and only where a sentence holds a target.
 
     A cue's scope never leaves its sentence, so this gives the same links as ConText over the whole
-    Doc while comparing each cue only with the targets beside it. The links are kept in
-    ``doc.user_data`` (read them with ``modifiers_of``), not in ``span._.modifiers``, whose every read builds objects.
+    Doc while comparing each cue only with the targets beside it. The links are kept in ``doc.user_data`` as
+    plain values (read them with ``modifiers_of``), not in ``span._.modifiers``: medspaCy's modifier objects hold
+    Spans, which do not pickle, and every read of ``span._`` builds objects.
     """
 
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
-        found = mentions(doc)
+        found = list(doc.spans[SPAN_GROUP])
         if not found:
             return doc
         starts = sentence_starts(doc).tolist()
@@ -257,7 +250,7 @@ class SentenceConText(ConText):
                 rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
                 lo, hi = _scope(rule, start, end, starts[k], ends[k])
                 group[1].append(ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi))
-        links: dict[tuple[int, int, int], tuple[ConTextModifier, ...]] = {}
+        links: dict[tuple[int, int, int], tuple[tuple[str, int], ...]] = {}
         for sentence_targets, modifiers in by_sentence.values():
             if not modifiers:
                 continue
@@ -267,7 +260,7 @@ class SentenceConText(ConText):
             graph.apply_modifiers()
             for target, modifier in graph.edges:
                 key = (target.start, target.end, target.label)
-                links[key] = links.get(key, ()) + (modifier,)
+                links[key] = links.get(key, ()) + ((modifier.category, modifier.modifier_span[0]),)
         doc.user_data[MODIFIERS_KEY] = links
         return doc
 
