@@ -68,3 +68,15 @@ def test_check_batch_forked_workers_use_the_parents_pipeline(monkeypatch):
     results = list(checker.check_many(NOTES, batch_size=2, jobs=2))
     assert [r.source for r in results] == [n.source for n in NOTES]
     assert [to_record(r) for r in results] == [to_record(r) for r in checker.check_many(NOTES, batch_size=2)]
+
+
+def test_check_batch_results_pickle_by_their_fields():
+    """Worker processes send every result back pickled: as the class and its field values, and whole again."""
+    import pickle
+
+    [result] = Checker().check_many(NOTES[:1])
+    cls, values = result.__reduce__()
+    assert cls is type(result) and values[:2] == (result.id, result.source)
+    assert pickle.loads(pickle.dumps(result)) == result
+    evidence = result.elements["nerve_target"].evidence[0]
+    assert evidence.__reduce__() == (type(evidence), tuple(getattr(evidence, f) for f in evidence.__slots__))
