@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from notecheck.pipeline import _Caseless, find_headers, known_labels, normalize_label
+from notecheck.caseless import Caseless
+from notecheck.pipeline import find_headers, known_labels, normalize_label
 from notecheck.rules import load_rules
 
 DEMO = sorted((Path(__file__).resolve().parents[1] / "corpora" / "demo").glob("*.txt"))
@@ -60,7 +61,7 @@ REGEX_PIECES = [" ", "\n", ".", ",", "5", "10", "/10", "2/10", "3/10 ", " mL", "
 @pytest.mark.parametrize("regex, anchor", REGEXES, ids=[f"{a or 'no-anchor'}-{i}" for i, (_, a) in enumerate(REGEXES)])
 def test_fast_paths_rule_regexes_find_what_a_full_scan_finds(regex, anchor):
     assert anchor is None or anchor == anchor.lower()
-    fast, plain = _Caseless(regex), re.compile(regex, re.IGNORECASE)
+    fast, plain = Caseless(regex), re.compile(regex, re.IGNORECASE)
     texts = [p.read_text(encoding="utf-8") for p in DEMO] + random_texts(2000, REGEX_PIECES, longest=60)
     for text in texts:
         lower = text.lower() if len(text.lower()) == len(text) else None
@@ -69,7 +70,7 @@ def test_fast_paths_rule_regexes_find_what_a_full_scan_finds(regex, anchor):
 
 
 def test_fast_paths_a_regex_with_capitals_still_ignores_case():
-    rx = _Caseless(r"\b[A-Z]\d\b")  # [A-Z] would miss lower-case letters in the lower-cased text
+    rx = Caseless(r"\b[A-Z]\d\b")  # [A-Z] would miss lower-case letters in the lower-cased text
     assert rx.lower_case is None
     text = "Levels L4 and l5."
     assert [m.group() for m in rx.finditer(text, text.lower(), None)] == ["L4", "l5"]
@@ -93,7 +94,7 @@ def test_fast_paths_tokens_are_spacys_without_its_whitespace_special_cases(check
 ])
 def test_fast_paths_an_anchor_window_reaches_60_characters_each_way(text):
     regex = r"\bnerve\b[^.]{0,50}\bphenol|\bphenol\b[^.]{0,50}\bnerve\b"
-    got = [m.span() for m in _Caseless(regex).finditer(text, text.lower(), "nerve")]
+    got = [m.span() for m in Caseless(regex).finditer(text, text.lower(), "nerve")]
     assert got == [m.span() for m in re.finditer(regex, text, re.I)]
 
 

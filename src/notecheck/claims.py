@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .caseless import Caseless, lowered
 from .errors import ClaimSyntaxError
 from .models import ClaimLine
 
@@ -18,8 +19,7 @@ _LINE = re.compile(
     re.I,
 )
 _WORD_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-# run on the lower-cased text: re.IGNORECASE would stop re from skipping ahead to a label's first letter
-_IN_TEXT_LABEL = re.compile(r"(?:procedure codes?|cpt(?:\s+codes?)?|codes? billed|billed codes?|billing codes?|hcpcs)\s*:\s*,?")
+_IN_TEXT_LABEL = Caseless(r"(?:procedure codes?|cpt(?:\s+codes?)?|codes? billed|billed codes?|billing codes?|hcpcs)\s*:\s*,?")
 _IN_TEXT_CODE = re.compile(
     r"\+?\b(?P<code>6[0-9]{3}[0-9]|[0-9]{4}[0-9T])\b(?P<mods>(?:-(?:LT|RT|50|59|XS|XU|KX|GA|26|TC|76|77))*)"
     r"(?:\s*(?:[x×*]\s*|times\s+)(?P<units>[0-9]{1,3}|one|two|three|four|five|six|seven|eight|nine|ten))?",
@@ -50,12 +50,7 @@ def parse_claims(text: str) -> tuple[ClaimLine, ...]:
 def claims_in_text(text: str) -> tuple[ClaimLine, ...]:
     """Codes the note itself lists after a label such as "PROCEDURE CODES:" or "CPT:"."""
     lines = []
-    lower = text.lower()
-    labels = (
-        _IN_TEXT_LABEL.finditer(lower) if len(lower) == len(text)  # a few Unicode letters change length
-        else re.finditer(_IN_TEXT_LABEL.pattern, text, re.I)
-    )
-    for label in labels:
+    for label in _IN_TEXT_LABEL.finditer(text, lowered(text)):
         end = text.find("\n", label.end())
         chunk = text[label.end(): end if end != -1 else len(text)]
         # in comma-joined exports the next ALL-CAPS header ends the list

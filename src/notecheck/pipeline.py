@@ -14,7 +14,6 @@ Besides ``doc.spans["notecheck"]``, what the components leave for the extractor 
 
 import bisect
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
@@ -30,6 +29,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from .caseless import Caseless, lowered
 from .errors import RuleFileError
 from .rules import RulePack, load_rules
 
@@ -177,7 +177,7 @@ class TermMatcher:
             for tp in ef.patterns:
                 if tp.regex is not None:
                     anchor = tp.anchor.lower() if tp.anchor else None
-                    self.regexes.append((element, tp.value, _Caseless(tp.regex), anchor))
+                    self.regexes.append((element, tp.value, Caseless(tp.regex), anchor))
                 else:
                     self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
         for ab in rules.abbreviations.abbreviations:
@@ -198,9 +198,7 @@ class TermMatcher:
                 found.setdefault(element, []).append((start, end, value))
         if self.regexes:
             text = doc_text(doc)
-            lower = text.lower()
-            if len(lower) != len(text):  # a few Unicode letters change length when lower-cased
-                lower = None
+            lower = lowered(text)
             for element, value, rx, anchor in self.regexes:
                 for m in rx.finditer(text, lower, anchor):
                     span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
@@ -309,36 +307,6 @@ def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
                     excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by)
         for f in forms
     ]
-
-
-class _Caseless:
-    """A regex matched regardless of case. Without upper-case letters it runs on the lower-cased text
-    without re.IGNORECASE, which lets re skip ahead to where a match can start (several times faster)."""
-
-    def __init__(self, regex: str):
-        self.any_case = re.compile(regex, re.IGNORECASE)
-        has_upper = re.search(r"[A-Z]", re.sub(r"\\.", "", regex)) is not None  # \S, \D ... are not letters
-        self.lower_case = None if has_upper else re.compile(regex)
-
-    def finditer(self, text: str, lower: str | None, anchor: str | None) -> Iterator[re.Match]:
-        """Matches in ``text``; with an anchor, only within about 60 characters of each place it occurs."""
-        rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
-        if anchor is None or lower is None:
-            yield from rx.finditer(subject)
-            return
-        windows: list[list[int]] = []  # [start, stop] from a word start to a word end, merged where they meet
-        at = lower.find(anchor)
-        while at != -1:
-            start = lower.rfind(" ", 0, max(0, at - 60)) + 1
-            stop = lower.find(" ", at + len(anchor) + 60)
-            stop = len(lower) if stop == -1 else stop
-            if windows and start <= windows[-1][1]:
-                windows[-1][1] = stop
-            else:
-                windows.append([start, stop])
-            at = lower.find(anchor, at + 1)
-        for start, stop in windows:
-            yield from rx.finditer(subject, start, stop)
 
 
 def _context_rules(rules: RulePack) -> list[ConTextRule]:

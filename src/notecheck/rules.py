@@ -293,19 +293,19 @@ class RulePack:
         return versions[-1] if service_date > versions[-1].effective_from else versions[0]
 
     @cached_property
-    def agent_kinds(self) -> dict[str, str]:
-        """Agent value -> its kind (chemical, thermal ...)."""
-        return {t.value: t.kind for t in self.elements["agent"].terms if t.kind}
-
-    @cached_property
     def terms(self) -> dict[str, dict[str, Term]]:
         """Element -> value -> its term."""
         return {el: {t.value: t for t in ef.terms} for el, ef in self.elements.items()}
 
     @cached_property
+    def agent_kinds(self) -> dict[str, str]:
+        """Agent value -> its kind (chemical, thermal ...)."""
+        return {v: t.kind for v, t in self.terms["agent"].items() if t.kind}
+
+    @cached_property
     def sided(self) -> dict[str, bool]:
         """Nerve-target and muscle value -> whether the structure has a side."""
-        return {t.value: t.sided for el in ("nerve_target", "muscles") for t in self.elements[el].terms}
+        return {v: t.sided for el in ("nerve_target", "muscles") for v, t in self.terms[el].items()}
 
 
 def load_rules(root: Path | str | None = None) -> RulePack:
