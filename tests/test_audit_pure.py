@@ -41,9 +41,14 @@ def test_audit_pure_does_not_import_spacy(module):
     """The audit and everything it imports stay free of spaCy (the package __init__ loads the Checker)."""
     import notecheck
 
-    tree = ast.parse((Path(notecheck.__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    root = Path(notecheck.__file__).parent
+    files = sorted((root / module).glob("*.py")) if (root / module).is_dir() else [root / f"{module}.py"]
+    assert files
+    names: set[str] = set()
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").lstrip(".") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in names if m.split(".")[0] in ("spacy", "medspacy")}
     assert {m for m in names if m in ("pipeline", "extract", "check")} == set()
 

@@ -1,0 +1,339 @@
+"""Code fitting: the codes whose rules a note's sites satisfy, series by series, with documented units.
+
+Everything that tells one code from another is read from the code files (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from ..rules import CodeFile, RulePack
+from .sites import MODIFIER_OF_SIDE, Documentation, Site, joint_name, level_name
+from .wording import or_join, value_words
+
+
+def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, CodeFile]:
+    """Every code's rules on the date of service (the newest without a date); codes not yet or no longer in
+    force on a known date are left out, so they are never inferred or suggested for it."""
+    rules = {}
+    for code in pack.codes:
+        rule = pack.code_rule(code, service_date)
+        if service_date is not None and not (
+            rule.effective_from <= service_date and (rule.effective_to is None or service_date <= rule.effective_to)
+        ):
+            continue
+        rules[code] = rule
+    return rules
+
+
+@lru_cache(maxsize=1024)  # about 7 kB a date: three years of dates of service
+def codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[str, CodeFile], dict[str, frozenset[str]]]:
+    """The rules in force on the date, less the guidance codes, and their series: the same for every note
+    of that date, so worked out once."""
+    rules = {c: r for c, r in _rules_in_force(pack, service_date).items() if r.family != "guidance"}
+    return rules, _series(rules)
+
+
+def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
+    """Code -> the codes billed as one series with it: a primary and its add-ons (64635 and +64636; 64642,
+    64644 and their add-ons), joined through ``primary_codes``. Units are counted over a whole series."""
+    parent = {c: c for c in rules}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    for code, rule in rules.items():
+        if rule.family == "guidance":
+            continue
+        for p in rule.primary_codes:
+            if p in parent and rules[p].family != "guidance":
+                parent[find(code)] = find(p)
+    groups: dict[str, set[str]] = {}
+    for c in rules:
+        groups.setdefault(find(c), set()).add(c)
+    return {c: frozenset(groups[find(c)]) for c in rules}
+
+
+@dataclass
+class Line:
+    """One claim line the documentation supports."""
+
+    rule: CodeFile
+    sides: frozenset[str]
+    units: int
+    reason: str
+
+    @property
+    def modifiers(self) -> tuple[str, ...]:
+        if not self.rule.laterality_modifiers or len(self.sides) != 1:
+            return ()
+        return (MODIFIER_OF_SIDE[next(iter(self.sides))],)
+
+
+@dataclass
+class Documented:
+    """What the documentation supports for one series: its lines, documented units and sides."""
+
+    codes: frozenset[str]
+    sites: list[Site] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    count: int | None = None  # documented units over the whole series; None when the text does not say
+    unit: str = "procedure"
+
+
+class Plan:
+    """The codes the documentation supports, series by series."""
+
+    def __init__(self, doc: Documentation, rules: dict[str, CodeFile], series: dict[str, frozenset[str]]):
+        self.doc = doc
+        self.rules = rules  # shared between notes (see codes_in_force): read only
+        self.series = series
+        self.by_series: dict[frozenset[str], Documented] = {}
+        self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
+        self.also_supported: set[str] = set()
+        self._targets()
+        self._muscles()
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for d in self.by_series.values() for line in d.lines]
+
+    @property
+    def supported(self) -> frozenset[str]:
+        """Codes the documentation supports: those of the lines, and those a muscle count could also fit
+        (when grouped terms such as "hamstrings" may stand for one muscle or several)."""
+        return frozenset(line.rule.code for line in self.lines) | self.also_supported
+
+    # --- nerve targets
+
+    def _agent_ok(self, rule: CodeFile) -> bool:
+        """A code's ``agents`` say which documented agents satisfy it (of any kind, so that a code file for
+        an injection can list local anesthetic); a code listing none takes any destructive agent."""
+        if rule.agents:
+            return bool(set(self.doc.agents) & set(rule.agents))
+        return bool(self.doc.treatment)
+
+    def low_temperature(self, rule: CodeFile) -> bool:
+        """Only thermal energy documented, and every lesion temperature below what the code takes as destructive."""
+        doc = self.doc
+        return bool(
+            rule.min_lesion_celsius and doc.treatment and doc.temperatures
+            and all(doc.agent_kind[a] == "thermal" for a in doc.treatment)
+            and max(doc.temperatures) < rule.min_lesion_celsius
+        )
+
+    def fits(self, site: Site, any_agent: bool = False) -> list[str]:
+        """Primary codes whose rules a nerve-target site satisfies: the codes that name its target, else
+        the catch-all codes (no targets); with agents, spinal region and imaging taken into account."""
+        candidates = [r for r in self.rules.values()
+                      if r.muscles is None and not r.addon and r.family != "chemodenervation"]
+        agent_ok = (lambda r: True) if any_agent else self._agent_ok
+        named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site)]
+        if named and all(self.low_temperature(r) for r in named):
+            return []  # lesions too cool to be destruction: no neurolysis code fits (unlisted)
+        named = [r for r in named if not self.low_temperature(r)]
+        if not named:
+            named = [r for r in candidates if not r.targets and agent_ok(r)]
+        # codes told apart only by imaging (64605 without, 64610 with): keep those the note's imaging fits
+        imaging_fits = [r for r in named if r.image_guidance != ("without" if self.doc.imaging else "with")]
+        return [r.code for r in (imaging_fits or named)]
+
+    def _targets(self) -> None:
+        sites = [s for s in self.doc.sites if s.element == "nerve_target"]
+        fitted = {id(s): self.fits(s) for s in sites}
+        # a target that fits several codes goes with the code most of the note's targets fit
+        # ("L5 dorsal ramus" with the facet code when medial branches are named, with 64625 beside lateral branches)
+        votes: dict[str, set[str]] = {}
+        for s in sites:
+            for c in fitted[id(s)]:
+                votes.setdefault(c, set()).add(s.value)
+        by_code: dict[str, list[Site]] = {}
+        ambiguous: dict[str, list[str]] = {}
+        for s in sites:
+            codes = fitted[id(s)]
+            if len(codes) > 1:
+                best = max(len(votes[c]) for c in codes)
+                codes = [c for c in codes if len(votes[c]) == best]
+            self.site_codes[id(s)] = frozenset(codes)
+            for c in codes:
+                by_code.setdefault(c, []).append(s)
+                if len(codes) > 1:
+                    ambiguous[c] = codes
+        for code, code_sites in by_code.items():
+            self._target_lines(self.rules[code], code_sites, ambiguous.get(code))
+
+    def _target_lines(self, rule: CodeFile, sites: list[Site], alternatives: list[str] | None) -> None:
+        series = self.series[rule.code]
+        documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
+        documented.sites += sites
+        per_side = _count_per_side(rule, sites)
+        addon = next((self.rules[c] for c in sorted(series) if self.rules[c].addon and rule.code in self.rules[c].primary_codes), None)
+        what = describe_targets(sites, self.doc)
+        if rule.unit == "joint" and rule.spine_regions:
+            joints = sorted({j for s in sites for j in (s.joints() or ())})
+            if joints:
+                what += "; joints " + ", ".join(joint_name(a, b) for a, b in joints)
+        if alternatives:
+            what += f" (the note fits {or_join(alternatives)}; the spinal level or joint decides)"
+        for side, n in per_side.items():
+            sides = frozenset({side}) if side else frozenset()
+            if addon is not None and n and n > 1:
+                documented.lines.append(Line(rule, sides, 1, f"{what}: the first {rule.unit}"))
+                documented.lines.append(Line(addon, sides, n - 1, f"{what}: {n - 1} further {rule.unit}(s)"))
+            else:
+                documented.lines.append(Line(rule, sides, n or 1, what))
+        counts = list(per_side.values())
+        documented.count = None if any(n is None for n in counts) else sum(counts)
+
+    # --- muscles
+
+    def _muscle_groups(self, region: str) -> dict[tuple[str | None, str | None], list[Site]]:
+        """Injected muscles of a region by (side, limb); trunk muscles make one group."""
+        groups: dict[tuple[str | None, str | None], list[Site]] = {}
+        for s in self.doc.sites:
+            if s.element == "muscles" and s.region == region:
+                for side in sorted(s.sides) or [None]:
+                    key = (side, s.limb) if region == "extremity" else (None, None)
+                    groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
+        return groups
+
+    def _muscles(self) -> None:
+        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and self._agent_ok(r)]
+        for region in ("extremity", "trunk", "head_neck"):
+            groups = self._muscle_groups(region)
+            rules = [r for r in muscle_rules if r.muscles.region == region]
+            if not groups or not rules:
+                continue
+            # the extremity with the most muscles takes the primary code, the others its add-ons
+            ordered = sorted(groups.items(), key=lambda kv: (-_muscle_count(kv[1])[0], str(kv[0])))
+            primary = None
+            for (side, limb), sites in ordered:
+                low, high = _muscle_count(sites)
+                if primary is None:
+                    fitting = [r for r in rules if not r.addon and _overlaps(r, low, high)]
+                else:
+                    fitting = [r for r in rules if r.addon and primary.code in r.primary_codes and _overlaps(r, low, high)]
+                if not fitting:
+                    continue
+                rule = next((r for r in fitting if _in_range(r, low)), fitting[0])
+                primary = primary or rule
+                self.also_supported |= {r.code for r in fitting}
+                n = str(low) if low == high else f"{low} to {high}"
+                where = "trunk" if region == "trunk" else f"{side or 'unstated side'} {limb or ''} extremity".replace("  ", " ")
+                names = ", ".join(value_words(sorted({s.value for s in sites})))
+                series = self.series[rule.code]
+                documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
+                documented.lines.append(Line(rule, frozenset({side}) if side else frozenset(), 1,
+                                              f"{n} muscle(s) injected in the {where} ({names})"))
+                documented.sites += sites
+            if primary is not None:
+                documented = self.by_series[self.series[primary.code]]
+                if primary.unit == "extremity":
+                    documented.count = None if any(side is None for side, _limb in groups) else len(groups)
+                else:
+                    documented.count = 1
+
+    # --- for billed codes
+
+    def kind_fits(self, rule: CodeFile) -> bool:
+        """Whether some documented site is of the kind this code is for, leaving counts aside (an add-on billed
+        for a first joint is a units problem, not a wrong code)."""
+        if rule.muscles is not None:
+            groups = self._muscle_groups(rule.muscles.region).values()
+            return any(_overlaps(rule, *_muscle_count(sites)) for sites in groups)
+        wanted = {rule.code, *rule.primary_codes}
+        return any(wanted & codes for codes in self.site_codes.values())
+
+
+def region_ok(rule: CodeFile, site: Site) -> bool:
+    return not rule.spine_regions or not site.spine_regions or bool(site.spine_regions & set(rule.spine_regions))
+
+
+def _muscle_count(sites: list[Site]) -> tuple[int, int]:
+    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
+    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
+    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
+    short abbreviation such as "FCR", is not counted again)."""
+    low = high = 0
+    for side in {s.sides for s in sites}:
+        same = [s for s in sites if s.sides == side]
+        for value in {s.value for s in same}:
+            names: list[str] = []
+            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
+                if len(text) > 4 and not any(text in n for n in names):
+                    names.append(text)
+            low += 1
+            high += max(1, len(names))
+    return low, high
+
+
+def _overlaps(rule: CodeFile, low: int, high: int) -> bool:
+    m = rule.muscles
+    return m is not None and m.min <= high and (m.max is None or low <= m.max)
+
+
+def _in_range(rule: CodeFile, n: int) -> bool:
+    m = rule.muscles
+    return m is not None and m.min <= n and (m.max is None or n <= m.max)
+
+
+def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int | None]:
+    """Documented units of a code on each side (None: the text does not say how many)."""
+    sided = [s for s in sites if s.sides]
+    use = sided or sites
+    by_side: dict[str | None, list[Site]] = {}
+    for s in use:
+        for side in sorted(s.sides) or [None]:
+            by_side.setdefault(side, []).append(s)
+    out: dict[str | None, int | None] = {}
+    for side, ss in by_side.items():
+        if rule.unit == "nerve":
+            out[side] = _count_nerves(ss, bilateral=len(by_side) > 1)
+        elif rule.unit == "joint" and rule.spine_regions:
+            joints: set = set()
+            for s in ss:
+                j = s.joints()
+                if j:
+                    joints |= j
+            out[side] = len(joints) or None
+        else:  # knee, joint without levels (sacroiliac), procedure, session: one per side
+            out[side] = 1 if side or rule.unit in ("procedure", "session") else None
+    if rule.unit in ("procedure", "session") and not rule.laterality_modifiers:
+        return {None: 1}
+    return out
+
+
+def _count_nerves(sites: list[Site], bilateral: bool) -> int | None:
+    keys: set = set()
+    for value in {s.value for s in sites}:
+        same = [s for s in sites if s.value == value]
+        leveled = [s for s in same if s.levels or s.interspaces]
+        if leveled:
+            for s in leveled:
+                keys |= {(value, "L", lv) for lv in s.levels} | {(value, "I", i) for i in s.interspaces}
+        elif any(s.plural for s in same) and not bilateral:
+            return None  # "left intercostal nerves" without levels: how many is not written
+        else:
+            keys.add((value,))
+    return len(keys)
+
+
+def describe_targets(sites: list[Site], doc: Documentation) -> str:
+    """"medial branch, dorsal ramus (right L3, L4, L5) with radiofrequency"."""
+    by_detail: dict[str, list[str]] = {}
+    for value in dict.fromkeys(s.value for s in sites):
+        same = [s for s in sites if s.value == value]
+        sides = sorted({side for s in same for side in s.sides})
+        levels = sorted({lv for s in same for lv in s.levels})
+        spaces = sorted({i for s in same for i in s.interspaces})
+        words = ["both sides" if len(sides) == 2 else " ".join(sides)]
+        words.append(", ".join(level_name(lv) for lv in levels))
+        if spaces:
+            words.append("interspace " + ", ".join(str(i) for i in spaces))
+        by_detail.setdefault(" ".join(w for w in words if w), []).append(value.replace("_", " "))
+    parts = [", ".join(values) + (f" ({detail})" if detail else "") for detail, values in by_detail.items()]
+    agents = ", ".join(value_words(sorted(doc.treatment))) or "no destructive agent documented"
+    return f"{'; '.join(parts)} with {agents}"

@@ -1,0 +1,224 @@
+"""Flags on billed claim lines: what an auditor should know about each billed code, given the fitted plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import ClaimLine, CodeResult, ElementFinding, Flag
+from ..rules import CodeFile, RulePack
+from ..scoring import score_code
+from .fitting import Documented, Plan
+from .sites import MODIFIER_OF_SIDE, NON_DESTRUCTIVE_KINDS, SIDE_OF_MODIFIER, UNLISTED
+from .wording import and_join, or_join, side_words, value_words
+
+
+def audit_claims(
+    claims: list[ClaimLine],
+    findings: dict[str, ElementFinding],
+    pack: RulePack,
+    service_date: dt.date | None,
+    plan: Plan,
+) -> tuple[CodeResult, ...]:
+    rules = [pack.code_rule(c.code, service_date) for c in claims]
+    guidance = [(c, r) for c, r in zip(claims, rules) if r.family == "guidance"]
+    # guidance codes billed with a procedure are checked, not scored; billed alone they are scored
+    scored = [(c, r) for c, r in zip(claims, rules) if r.family != "guidance"] or guidance
+    billed = {c.code for c in claims}
+    flags: list[list[Flag]] = [[] for _ in scored]
+    first: dict[str, int] = {}
+    for i, (c, _r) in enumerate(scored):
+        first.setdefault(c.code, i)
+
+    for code, i in first.items():
+        rule = scored[i][1]
+        if rule.family == "guidance" or (rule.addon and set(rule.primary_codes) & billed):
+            continue  # an add-on billed with its primary is judged with the primary
+        flags[i] += filter(None, [
+            _code_mismatch(rule, plan, billed),
+            _addon_without_primary(rule, billed),
+            _bundled(rule, {c.code for c, _r in guidance}),
+            _non_destructive(rule, plan),
+        ])
+
+    series: dict[frozenset[str], list[int]] = {}
+    for i, (c, r) in enumerate(scored):
+        if r.family != "guidance":
+            series.setdefault(plan.series.get(c.code, frozenset({c.code})), []).append(i)
+    for codes, idxs in series.items():
+        head = next((i for i in idxs if not scored[i][1].addon), idxs[0])
+        lines = [scored[i] for i in idxs]
+        flags[head] += filter(None, [_units(lines, plan.by_series.get(codes)), _laterality(lines, plan, codes)])
+
+    for i, flag in _guidance_flags(guidance, scored, plan):
+        flags[i].append(flag)
+
+    order = {"code_mismatch": 0, "addon_without_primary": 1, "units_mismatch": 2, "laterality_conflict": 3,
+             "bundled_guidance": 4, "non_destructive_modality": 5}
+    return tuple(
+        score_code(r, findings, pack, c, flags=tuple(sorted(flags[i], key=lambda f: order.get(f.kind, 9))))
+        for i, (c, r) in enumerate(scored)
+    )
+
+
+def _claim_text(claim: ClaimLine) -> str:
+    mods = "".join(f"-{m}" for m in claim.modifiers)
+    return f"{claim.code}{mods}" + (f" x{claim.units}" if claim.units != 1 else "")
+
+
+def _code_mismatch(rule: CodeFile, plan: Plan, billed: set[str]) -> Flag | None:
+    supported = plan.supported
+    if not supported and not plan.doc.agents:  # no agent written at all: judge by the target alone
+        targets = [s for s in plan.doc.sites if s.element == "nerve_target"]
+        supported = frozenset(c for s in targets for c in plan.fits(s, any_agent=True))
+    if not supported or rule.code in supported or (rule.addon and plan.kind_fits(rule)):
+        return None
+    better = sorted(supported - billed) or sorted(supported)
+    why = "; ".join(dict.fromkeys(line.reason for line in plan.lines if line.rule.code in better))
+    if not why:
+        why = "a target that another code names"
+    return Flag(
+        "code_mismatch",
+        f"{rule.code} ({rule.title}) does not fit what the note documents: {why}. "
+        f"That documentation fits {or_join(better)}.",
+        tuple(better),
+    )
+
+
+def _addon_without_primary(rule: CodeFile, billed: set[str]) -> Flag | None:
+    if not rule.addon or set(rule.primary_codes) & billed:
+        return None
+    return Flag(
+        "addon_without_primary",
+        f"{rule.code} is an add-on code and needs {or_join(rule.primary_codes)} on the same claim; none is billed.",
+        tuple(rule.primary_codes),
+    )
+
+
+def _bundled(rule: CodeFile, guidance: set[str]) -> Flag | None:
+    both = sorted(guidance & set(rule.includes_guidance))
+    if not both:
+        return None
+    return Flag(
+        "bundled_guidance",
+        f"{', '.join(both)} billed with {rule.code}, whose rules include image guidance "
+        f"(in force from {rule.effective_from}); the guidance is not reported separately.",
+    )
+
+
+def _non_destructive(rule: CodeFile, plan: Plan) -> Flag | None:
+    doc = plan.doc
+    if rule.family not in ("destruction", "chemodenervation"):
+        return None
+    if not doc.treatment:
+        passive = [a for a in doc.agents if doc.agent_kind[a] in NON_DESTRUCTIVE_KINDS]
+        if not passive:
+            return None  # no agent at all: scoring reports the agent as missing
+        needs = ", ".join(value_words(rule.agents)) or "a neurolytic agent or destructive energy"
+        if any(doc.agent_kind[a] == "nondestructive_energy" for a in passive):
+            return Flag(
+                "non_destructive_modality",
+                f"{rule.code} is for destroying the target, but the note documents only {and_join(value_words(passive))}; "
+                f"pulsed radiofrequency does not destroy the nerve and is reported with the unlisted code {UNLISTED}. "
+                f"{rule.code} needs {needs}.",
+                (UNLISTED,),
+            )
+        return Flag(
+            "non_destructive_modality",
+            f"{rule.code} is for destroying the target, but the note documents only {and_join(value_words(passive))}, "
+            f"which block the nerve without destroying it; report the injection code instead, or document the "
+            f"agent that was used ({rule.code} needs {needs}).",
+        )
+    if plan.low_temperature(rule):
+        temps = ", ".join(f"{t} °C" for t in sorted(set(doc.temperatures)))
+        return Flag(
+            "non_destructive_modality",
+            f"the radiofrequency lesions are documented at {temps}, below the {rule.min_lesion_celsius} °C that "
+            f"{rule.code}'s rules take as destructive; such lesions are reported with the unlisted code {UNLISTED}.",
+            (UNLISTED,),
+        )
+    return None
+
+
+def _units(lines: list[tuple[ClaimLine, CodeFile]], documented: Documented | None) -> Flag | None:
+    if documented is None or documented.count is None:
+        return None
+    billed = sum(c.units * (2 if "50" in c.modifiers else 1) for c, _r in lines)
+    if billed == documented.count:
+        return None
+    unit = lines[0][1].unit
+    what = "; ".join(dict.fromkeys(line.reason for line in documented.lines))
+    return Flag(
+        "units_mismatch",
+        f"{billed} {unit}(s) billed ({', '.join(_claim_text(c) for c, _r in lines)}"
+        f"{'; modifier 50 counts both sides' if any('50' in c.modifiers for c, _r in lines) else ''}) "
+        f"but the note documents {documented.count}: {what}.",
+    )
+
+
+def _billed_sides(lines: list[tuple[ClaimLine, CodeFile]]) -> frozenset[str] | None:
+    sides: set[str] = set()
+    any_side = False
+    for c, _r in lines:
+        for m in c.modifiers:
+            if m in SIDE_OF_MODIFIER:
+                any_side = True
+                sides |= SIDE_OF_MODIFIER[m]
+    return frozenset(sides) if any_side else None
+
+
+def _laterality(lines: list[tuple[ClaimLine, CodeFile]], plan: Plan, codes: frozenset[str]) -> Flag | None:
+    rule = lines[0][1]
+    if not rule.laterality_modifiers:
+        return None
+    documented = plan.by_series.get(codes)
+    element = "muscles" if rule.muscles is not None else "nerve_target"
+    sites = documented.sites if documented and documented.sites else [s for s in plan.doc.sites if s.element == element]
+    doc_sides = frozenset(side for s in sites if s.sided for side in s.sides)
+    if not doc_sides:
+        return None
+    billed = _billed_sides(lines)
+    names = and_join(value_words(dict.fromkeys(s.value for s in sites if s.sides)))
+    written = ", ".join(_claim_text(c) for c, _r in lines)
+    if billed is None:
+        need = "50 (or RT and LT)" if len(doc_sides) == 2 else MODIFIER_OF_SIDE[next(iter(doc_sides))]
+        return Flag(
+            "laterality_conflict",
+            f"the note documents {side_words(doc_sides)} ({names}) but {written} carries no side "
+            f"modifier; payers expect {need}.",
+        )
+    if billed != doc_sides:
+        return Flag(
+            "laterality_conflict",
+            f"{written} is billed for {side_words(billed)} but the note documents {side_words(doc_sides)} "
+            f"({names}).",
+        )
+    return None
+
+
+def _guidance_flags(guidance, scored, plan: Plan) -> list[tuple[int, Flag]]:
+    """Guidance add-ons (95873, 95874): one per session, and only with a code they are an add-on to."""
+    out: list[tuple[int, Flag]] = []
+    billed = {c.code for c, _r in scored}
+
+    def host(rule: CodeFile) -> int:
+        return next((i for i, (c, _r) in enumerate(scored) if c.code in rule.primary_codes), 0)
+
+    addons = [r for _c, r in guidance if r.addon]
+    for k, a in enumerate(addons):
+        for b in addons[k + 1:]:
+            if a.code != b.code and set(a.primary_codes) & set(b.primary_codes):
+                out.append((host(a), Flag(
+                    "bundled_guidance",
+                    f"{a.code} and {b.code} are both billed; only one kind of chemodenervation guidance is "
+                    f"reported per session.",
+                )))
+    for r in addons:
+        if not set(r.primary_codes) & billed:
+            out.append((0, Flag(
+                "addon_without_primary",
+                f"{r.code} is an add-on code for {or_join([c for c in r.primary_codes if c in plan.rules] or r.primary_codes)}; "
+                f"none is billed with it.",
+                tuple(c for c in r.primary_codes if c in plan.supported)
+                or tuple(c for c in r.primary_codes if c in plan.rules),
+            )))
+    return out

@@ -1,0 +1,250 @@
+"""Sites: each documented nerve target or injected muscle, with its side, spinal levels and the text around it.
+
+A pure function of the findings and the note text (read only for spinal levels, interspaces and lesion
+temperatures). Agent kinds come from elements/agent.yml; which kinds destroy is said here once."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, replace
+
+from ..models import ElementFinding, Evidence
+from ..rules import RulePack
+
+# Agent kinds (elements/agent.yml) that destroy a nerve or denervate a muscle, and those that do not.
+TREATMENT_KINDS = frozenset({"neurolytic", "thermal", "cryo", "toxin"})
+NON_DESTRUCTIVE_KINDS = frozenset({"local_anesthetic", "steroid", "nondestructive_energy"})
+UNLISTED = "64999"  # where pulsed radiofrequency and low-temperature lesions are reported
+
+SIDE_OF_MODIFIER = {"LT": {"left"}, "RT": {"right"}, "50": {"left", "right"}}
+SIDE_OF_MODIFIER |= {m: {"left"} for m in ("TA", "T1", "T2", "T3", "T4", "FA", "F1", "F2", "F3", "F4")}
+SIDE_OF_MODIFIER |= {m: {"right"} for m in ("T5", "T6", "T7", "T8", "T9", "F5", "F6", "F7", "F8", "F9")}
+MODIFIER_OF_SIDE = {"left": "LT", "right": "RT"}
+
+# Spinal levels: "L4", "T6", "L4-5", "L5-S1", "C2-3", "T6 to T8". Levels are numbered down the spine.
+_LEVEL = re.compile(r"\b([CTLS])([0-9]{1,2})(?:\s*(?:-|–|/|to|through)\s*([CTLS])?([0-9]{1,2}))?\b", re.I)
+_LEVEL_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
+_LEVEL_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
+_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
+_REGION_WORD = re.compile(r"\b(cervical|thoracic|lumbar|lumbosacral|sacral)\b", re.I)
+_INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal", re.I)
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\b", re.I)
+_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_TEMPERATURE = re.compile(r"\b([0-9]{2,3})\s?(?:°|º|degrees?\b|deg\b|o?C\b)", re.I)
+_COOLED = re.compile(r"\bcooled\b", re.I)
+BOUNDARY = re.compile(r"\n|[.;!?](?=\s|,|$)")
+_PLURAL = ("nerves", "branches", "rami", "blocks", "ganglia")
+_BETWEEN_SIDES = re.compile(r"^[\s,/&]*(?:and|&|,|/)?[\s,/&]*$", re.I)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One documented nerve target or injected muscle, with what the text around it says."""
+
+    element: str  # nerve_target | muscles
+    value: str
+    start: int
+    plural: bool
+    sided: bool
+    text: str  # the mention as written, lower case  # the structure has a side (elements/*.yml `sided`)
+    limb: str | None = None  # muscles: upper/lower; None for other regions
+    region: str | None = None  # muscles: extremity/trunk/head_neck
+    sides: frozenset[str] = frozenset()
+    levels: tuple[int, ...] = ()  # spinal levels (own sentence), ranges expanded
+    near_levels: tuple[tuple[int, int], ...] = ()  # levels and ranges in or near its sentence
+    interspaces: frozenset[int] = frozenset()
+    region_words: frozenset[str] = frozenset()  # "lumbar", "cervical" written in or near its sentence
+
+    @property
+    def spine_regions(self) -> frozenset[str]:
+        """Spinal regions from the levels near the site, else from region words ("lumbosacral")."""
+        return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words
+
+    def joints(self) -> frozenset[tuple[int, int]] | None:
+        """Facet joints documented for this site: written ranges ("L4-5", "C3 to C6"), else the joints that
+        contiguous nerve levels supply; None when the text does not say. Two nerves supply each joint: in the
+        neck the nerves of the same numbers (C3 and C4: C3-4), lower down the nerves named one level higher
+        (L3 and L4 medial branches: L4-5; L4 medial branch and L5 dorsal ramus: L5-S1)."""
+        ranges = {(lo, hi) for lo, hi in self.near_levels if hi > lo}
+        if ranges:
+            return frozenset((i, i + 1) for lo, hi in ranges for i in range(lo, hi))
+        singles = sorted({lo for lo, hi in self.near_levels if hi == lo})
+        if len(singles) < 2 or any(b - a != 1 for a, b in zip(singles, singles[1:])):
+            return None
+        return frozenset((a, b) if region_of(a) == "cervical" else (b, b + 1) for a, b in zip(singles, singles[1:]))
+
+
+class Documentation:
+    """What the findings say, arranged for the audit: agents, imaging and sites with sides and levels."""
+
+    def __init__(self, findings: dict[str, ElementFinding], pack: RulePack, text: str):
+        self.findings = findings
+        kinds = pack.agent_kinds
+        self.agents = tuple(findings["agent"].values)
+        self.agent_kind = {a: kinds.get(a) for a in self.agents}
+        self.treatment = frozenset(a for a in self.agents if self.agent_kind[a] in TREATMENT_KINDS)
+        self.imaging = findings["imaging"].present
+        self.text = text
+        self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
+        sided = pack.sided
+        muscle_terms = pack.terms["muscles"]
+        raw: list[Site] = []
+        for el in ("nerve_target", "muscles"):
+            for ev in findings[el].evidence:
+                if ev.value is None:
+                    continue
+                term = muscle_terms.get(ev.value) if el == "muscles" else None
+                raw.append(Site(
+                    element=el, value=ev.value, start=ev.start, plural=ev.text.lower().endswith(_PLURAL),
+                    text=" ".join(ev.text.lower().split()),
+                    sided=sided.get(ev.value, True), limb=term.limb if term else None,
+                    region=term.region if term else None,
+                    levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
+                    region_words=self._region_words(ev),
+                ))
+        raw.sort(key=lambda s: s.start)
+        self.sites = self._assign_sides(raw, [e for e in findings["laterality"].evidence if e.value])
+        self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
+
+    # --- text around a mention
+
+    def _segment(self, start: int, shift: int = 0) -> str:
+        """The sentence (or line) holding ``start``, or the non-empty one ``shift`` sentences before or after it."""
+        b = self._bounds
+        k = bisect.bisect_left(b, start)
+        step = -1 if shift < 0 else 1
+        for _ in range(abs(shift)):
+            k += step
+            while 0 <= k <= len(b) and not self._piece(k).strip():
+                k += step
+        return self._piece(k) if 0 <= k <= len(b) else ""
+
+    def _piece(self, k: int) -> str:
+        b = self._bounds
+        lo = b[k - 1] + 1 if k > 0 else 0
+        hi = b[k] if k < len(b) else len(self.text)
+        return self.text[lo:hi]
+
+    def _levels(self, ev: Evidence) -> tuple[int, ...]:
+        out: set[int] = set()
+        for lo, hi in _levels_in(self._segment(ev.start)):
+            out.update(range(lo, hi + 1))
+        return tuple(sorted(out))
+
+    def _near_levels(self, ev: Evidence) -> tuple[tuple[int, int], ...]:
+        for shift in (0, -1, 1, -2):
+            found = _levels_in(self._segment(ev.start, shift))
+            if found:
+                return tuple(found)
+        return ()
+
+    def _region_words(self, ev: Evidence) -> frozenset[str]:
+        for shift in (0, -1, 1):
+            words = {m.group(1).lower() for m in _REGION_WORD.finditer(self._segment(ev.start, shift))}
+            if words:
+                return frozenset(r for w in words for r in (("lumbar", "sacral") if w == "lumbosacral" else (w,)))
+        return frozenset()
+
+    def _interspaces(self, ev: Evidence) -> frozenset[int]:
+        seg = self._segment(ev.start)
+        if not _INTERSPACE.search(seg):
+            return frozenset()
+        return frozenset(_ORDINAL_VALUE[m.group(1).lower()] for m in _ORDINAL.finditer(seg))
+
+    def _temperatures(self, agent_evidence: tuple[Evidence, ...], kinds: dict[str, str]) -> tuple[int, ...]:
+        """Lesion temperatures written in the sentences that name thermal energy (and the one after)."""
+        temps: list[int] = []
+        for ev in agent_evidence:
+            if kinds.get(ev.value or "") != "thermal":
+                continue
+            for shift in (0, 1):
+                seg = self._segment(ev.start, shift)
+                if _COOLED.search(seg):
+                    return ()
+                temps += [int(m.group(1)) for m in _TEMPERATURE.finditer(seg) if 30 <= int(m.group(1)) <= 110]
+        return tuple(temps)
+
+    # --- sides
+
+    def _assign_sides(self, sites: list[Site], sides: list[Evidence]) -> list[Site]:
+        """The side of each site: the nearest side written before it (since the previous site), else one written
+        just after it in the same sentence, else the side of the previous site of its kind (lists such as
+        "left biceps, brachialis and FCR"), else the only side the note names."""
+        starts = [e.start for e in sides]
+        only = {e.value for e in sides}
+        out: list[Site] = []
+        last: dict[str, frozenset[str]] = {}
+        for k, site in enumerate(sites):
+            if not site.sided:
+                out.append(site)
+                continue
+            floor = max(sites[k - 1].start + 1 if k else 0, site.start - 160)
+            before = sides[bisect.bisect_left(starts, floor): bisect.bisect_left(starts, site.start)]
+            chosen: list[Evidence] = []
+            if before:
+                chosen = [before[-1]]
+                for e in reversed(before[:-1]):  # "right and left obturator nerves"
+                    if not _BETWEEN_SIDES.match(self.text[e.end: chosen[-1].start]):
+                        break
+                    chosen.append(e)
+            else:
+                nxt = sites[k + 1].start if k + 1 < len(sites) else len(self.text)
+                after = [e for e in sides if site.start < e.start < min(nxt, site.start + 60)]
+                # "obturator nerve on the left" -- but not "biceps and the right gastrocnemius"
+                if after and not BOUNDARY.search(self.text[site.start: after[0].start]) and not (
+                    nxt - after[0].end <= 30 and not BOUNDARY.search(self.text[after[0].end: nxt])
+                ):
+                    chosen = [after[0]]
+            if chosen:
+                found = frozenset(s for e in chosen for s in _sides_of(e.value))
+            elif site.element in last:
+                found = last[site.element]
+            elif len(only) == 1:
+                found = frozenset(_sides_of(next(iter(only))))
+            else:
+                found = frozenset()
+            last[site.element] = found
+            out.append(replace(site, sides=found))
+        return out
+
+
+def _sides_of(value: str | None) -> set[str]:
+    return {"left", "right"} if value == "bilateral" else {value} if value in ("left", "right") else set()
+
+
+def _levels_in(segment: str) -> list[tuple[int, int]]:
+    found = []
+    for m in _LEVEL.finditer(segment):
+        lo = _level_index(m.group(1), m.group(2))
+        if lo is None:
+            continue
+        if m.group(4) is None:
+            found.append((lo, lo))
+            continue
+        hi = _level_index(m.group(3) or m.group(1), m.group(4))
+        found.append((lo, hi) if hi is not None and hi >= lo else (lo, lo))
+    return found
+
+
+def _level_index(letter: str, number: str) -> int | None:
+    letter, n = letter.upper(), int(number)
+    if not 1 <= n <= _LEVEL_MAX[letter]:
+        return None
+    return _LEVEL_OFFSET[letter] + n
+
+
+def level_name(index: int) -> str:
+    for letter in ("S", "L", "T", "C"):
+        if index > _LEVEL_OFFSET[letter]:
+            return f"{letter}{index - _LEVEL_OFFSET[letter]}"
+    return str(index)
+
+
+def joint_name(a: int, b: int) -> str:
+    upper, lower = level_name(a), level_name(b)
+    return f"{upper}-{lower[1:] if lower[0] == upper[0] else lower}"
+
+
+def region_of(index: int) -> str:
+    return _REGION[level_name(index)[0]]
