@@ -139,6 +139,7 @@ class Extractor:
         }
         self.known_labels = known_labels(rules)
         self.agent_kinds = rules.agent_kinds
+        self.injection_sites = rules.injection_sites
         self.valueless = frozenset(n for n, ef in rules.elements.items() if not ef.reports_values)
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
@@ -318,6 +319,8 @@ class Extractor:
             elif reason is None and element == "laterality":
                 treated = self._has_cue(span, self.cues["nerve_target"], agent_sents, sents)
                 reason = self._side_reason(span, written, anchors, treated, sents)
+            if reason is None and element == "nerve_target" and value in self.injection_sites:
+                reason = "injection_site"  # a joint, space or trigger point: not a nerve, but the audit's site
             evidence[element].append(
                 Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)

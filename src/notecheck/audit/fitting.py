@@ -9,8 +9,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..rules import CodeFile, RulePack
-from .sites import MODIFIER_OF_SIDE, Documentation, Site, joint_name, level_name
+from .sites import MODIFIER_OF_SIDE, Documentation, Site, joint_name, level_name, muscle_count as _muscle_count
 from .wording import or_join, value_words
+
+DESTRUCTIVE_FAMILIES = frozenset({"destruction"})  # families that outrank a block on the same target
 
 
 def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, CodeFile]:
@@ -48,7 +50,7 @@ def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
     for code, rule in rules.items():
         if rule.family == "guidance":
             continue
-        for p in rule.primary_codes:
+        for p in [*rule.primary_codes, *([rule.same_as] if rule.same_as else [])]:
             if p in parent and rules[p].family != "guidance":
                 parent[find(code)] = find(p)
     groups: dict[str, set[str]] = {}
@@ -80,8 +82,9 @@ class Documented:
     codes: frozenset[str]
     sites: list[Site] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    count: int | None = None  # documented units over the whole series; None when the text does not say
+    count: int | None = None  # units the documentation supports over the whole series; None when the text does not say
     unit: str = "procedure"
+    per_side: dict = field(default_factory=dict)  # side -> documented units (levels, joints, nerves) on that side
 
 
 class Plan:
@@ -125,21 +128,55 @@ class Plan:
             and max(doc.temperatures) < rule.min_lesion_celsius
         )
 
+    def context_ok(self, rule: CodeFile, site: Site | None = None) -> bool:
+        """What else in the note decides whether a code fits: targets it yields to (``unless_targets``: an
+        interlaminar code beside a transforaminal target), agent kinds it yields to (``unless_agent_kinds``:
+        a block code and pulsed radiofrequency) and, for trigger points, how many muscles."""
+        doc = self.doc
+        if set(rule.unless_targets) & doc.target_values:
+            return False
+        if rule.requires_targets and not set(rule.requires_targets) & doc.target_values:
+            return False
+        if rule.sides_documented != "any" and site is not None:
+            if len(site.sides) != (2 if rule.sides_documented == "both" else 1):
+                return False
+        if any(doc.agent_kind[a] in rule.unless_agent_kinds for a in doc.agents):
+            return False
+        if rule.muscles is not None and rule.targets:
+            low, high = doc.muscle_count
+            if high == 0:
+                return rule.muscles.min <= 1  # muscles not named: the smallest count is what is documented
+            return _overlaps(rule, low, high)
+        return True
+
+    def imaging_ok(self, rule: CodeFile) -> bool:
+        """Codes told apart by imaging (64605 without, 64610 with; 20610 without and 20611 with ultrasound)."""
+        if rule.image_guidance == "any":
+            return True
+        guided = bool(set(self.doc.imaging_values) & set(rule.guided_by)) if rule.guided_by else self.doc.imaging
+        return guided == (rule.image_guidance == "with")
+
     def fits(self, site: Site, any_agent: bool = False) -> list[str]:
-        """Primary codes whose rules a nerve-target site satisfies: the codes that name its target, else
-        the catch-all codes (no targets); with agents, spinal region and imaging taken into account."""
-        candidates = [r for r in self.rules.values()
-                      if r.muscles is None and not r.addon and r.family != "chemodenervation"]
+        """Primary codes whose rules a site satisfies: the codes that name its target, else the catch-all
+        codes (no targets; nerves only, never a joint or space); with agents, spinal region and imaging taken
+        into account. Destruction outranks a block or injection on the same target when its agent is documented."""
+        candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
+                      and r.family != "chemodenervation" and r.same_as is None]
         agent_ok = (lambda r: True) if any_agent else self._agent_ok
-        named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site)]
-        if named and all(self.low_temperature(r) for r in named):
+        named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site) and self.context_ok(r, site)]
+        catch_all = [] if site.value in self.doc.injection_sites else [
+            r for r in candidates if not r.targets and agent_ok(r) and self.context_ok(r, site)]
+        destroys = [r for r in named if r.family in DESTRUCTIVE_FAMILIES]
+        if destroys and all(self.low_temperature(r) for r in destroys):
             return []  # lesions too cool to be destruction: no neurolysis code fits (unlisted)
-        named = [r for r in named if not self.low_temperature(r)]
-        if not named:
-            named = [r for r in candidates if not r.targets and agent_ok(r)]
-        # codes told apart only by imaging (64605 without, 64610 with): keep those the note's imaging fits
-        imaging_fits = [r for r in named if r.image_guidance != ("without" if self.doc.imaging else "with")]
-        return [r.code for r in (imaging_fits or named)]
+        destroys = [r for r in destroys if not self.low_temperature(r)]
+        if not destroys:
+            destroys = [r for r in catch_all if r.family in DESTRUCTIVE_FAMILIES]
+        chosen = destroys or [r for r in named if r.family not in DESTRUCTIVE_FAMILIES] or [
+            r for r in catch_all if r.family not in DESTRUCTIVE_FAMILIES]
+        # codes told apart only by imaging: keep those the note's imaging fits
+        imaging_fits = [r for r in chosen if self.imaging_ok(r)]
+        return [r.code for r in (imaging_fits or chosen)]
 
     def _targets(self) -> None:
         sites = [s for s in self.doc.sites if s.element == "nerve_target"]
@@ -170,22 +207,25 @@ class Plan:
         documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
         documented.sites += sites
         per_side = _count_per_side(rule, sites)
-        addon = next((self.rules[c] for c in sorted(series) if self.rules[c].addon and rule.code in self.rules[c].primary_codes), None)
+        addons = sorted((self.rules[c] for c in series if self.rules[c].addon and rule.code in self.rules[c].primary_codes
+                         and self.rules[c].muscles is None), key=lambda r: (r.from_unit, r.code))
         what = describe_targets(sites, self.doc)
         if rule.unit == "joint" and rule.spine_regions:
             joints = sorted({j for s in sites for j in (s.joints() or ())})
             if joints:
                 what += "; joints " + ", ".join(joint_name(a, b) for a, b in joints)
+        if rule.unit == "level":
+            levels = sorted({lv for s in sites for lv in (s.spinal_levels() or ())})
+            if levels:
+                what += "; levels " + ", ".join(level_name(lv) for lv in levels)
         if alternatives:
             what += f" (the note fits {or_join(alternatives)}; the spinal level or joint decides)"
         for side, n in per_side.items():
             sides = frozenset({side}) if side else frozenset()
-            if addon is not None and n and n > 1:
-                documented.lines.append(Line(rule, sides, 1, f"{what}: the first {rule.unit}"))
-                documented.lines.append(Line(addon, sides, n - 1, f"{what}: {n - 1} further {rule.unit}(s)"))
-            else:
-                documented.lines.append(Line(rule, sides, n or 1, what))
-        counts = list(per_side.values())
+            for line_rule, units, label in _split_units(rule, addons, n):
+                documented.lines.append(Line(line_rule, sides, units, f"{what}{label}"))
+        documented.per_side = per_side
+        counts = [sum(u for _r, u, _l in _split_units(rule, addons, n)) if n else None for n in per_side.values()]
         documented.count = None if any(n is None for n in counts) else sum(counts)
 
     # --- muscles
@@ -201,7 +241,7 @@ class Plan:
         return groups
 
     def _muscles(self) -> None:
-        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and self._agent_ok(r)]
+        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and not r.targets and self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]
@@ -241,7 +281,7 @@ class Plan:
     def kind_fits(self, rule: CodeFile) -> bool:
         """Whether some documented site is of the kind this code is for, leaving counts aside (an add-on billed
         for a first joint is a units problem, not a wrong code)."""
-        if rule.muscles is not None:
+        if rule.muscles is not None and not rule.targets:
             groups = self._muscle_groups(rule.muscles.region).values()
             return any(_overlaps(rule, *_muscle_count(sites)) for sites in groups)
         wanted = {rule.code, *rule.primary_codes}
@@ -250,24 +290,6 @@ class Plan:
 
 def region_ok(rule: CodeFile, site: Site) -> bool:
     return not rule.spine_regions or not site.spine_regions or bool(site.spine_regions & set(rule.spine_regions))
-
-
-def _muscle_count(sites: list[Site]) -> tuple[int, int]:
-    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
-    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
-    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
-    short abbreviation such as "FCR", is not counted again)."""
-    low = high = 0
-    for side in {s.sides for s in sites}:
-        same = [s for s in sites if s.sides == side]
-        for value in {s.value for s in same}:
-            names: list[str] = []
-            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
-                if len(text) > 4 and not any(text in n for n in names):
-                    names.append(text)
-            low += 1
-            high += max(1, len(names))
-    return low, high
 
 
 def _overlaps(rule: CodeFile, low: int, high: int) -> bool:
@@ -292,6 +314,11 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
     for side, ss in by_side.items():
         if rule.unit == "nerve":
             out[side] = _count_nerves(ss, bilateral=len(by_side) > 1)
+        elif rule.unit == "level":
+            levels: set = set()
+            for s in ss:
+                levels |= s.spinal_levels() or set()
+            out[side] = len(levels) or None
         elif rule.unit == "joint" and rule.spine_regions:
             joints: set = set()
             for s in ss:
@@ -304,6 +331,32 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
     if rule.unit in ("procedure", "session") and not rule.laterality_modifiers:
         return {None: 1}
     return out
+
+
+def _split_units(rule: CodeFile, addons: list[CodeFile], n: int | None) -> list[tuple[CodeFile, int, str]]:
+    """One side's documented units as claim lines: the first on the primary, the further ones on its add-ons
+    in order of ``from_unit``. An add-on with ``max_units`` takes at most that many; the last add-on of a series
+    with ``max_units`` stands for every unit left (64495: one unit for the third level and any beyond)."""
+    if not n or n == 1 or not addons:
+        return [(rule, n or 1, "")]
+    lines = [(rule, 1, f": the first {rule.unit}")]
+    done = 1
+    for k, a in enumerate(addons):
+        if done >= n or a.from_unit > done + 1:
+            continue
+        last = k == len(addons) - 1
+        if a.max_units is None:
+            units, covered = n - done, n - done
+            label = f": {units} further {rule.unit}(s)"
+        elif last:
+            units, covered = a.max_units, n - done
+            label = f": {rule.unit} {done + 1}" + (f" and the {n - done - 1} beyond it" if n > done + 1 else "")
+        else:
+            units = covered = min(a.max_units, n - done)
+            label = f": {rule.unit} {done + 1}" + (f" to {done + units}" if units > 1 else "")
+        lines.append((a, units, label))
+        done += covered
+    return lines
 
 
 def _count_nerves(sites: list[Site], bilateral: bool) -> int | None:
@@ -335,5 +388,5 @@ def describe_targets(sites: list[Site], doc: Documentation) -> str:
             words.append("interspace " + ", ".join(str(i) for i in spaces))
         by_detail.setdefault(" ".join(w for w in words if w), []).append(value.replace("_", " "))
     parts = [", ".join(values) + (f" ({detail})" if detail else "") for detail, values in by_detail.items()]
-    agents = ", ".join(value_words(sorted(doc.treatment))) or "no destructive agent documented"
+    agents = ", ".join(value_words(sorted(doc.treatment or doc.agents))) or "no agent documented"
     return f"{'; '.join(parts)} with {agents}"

@@ -55,11 +55,20 @@ class Site:
     near_levels: tuple[tuple[int, int], ...] = ()  # levels and ranges in or near its sentence
     interspaces: frozenset[int] = frozenset()
     region_words: frozenset[str] = frozenset()  # "lumbar", "cervical" written in or near its sentence
+    term_region: str | None = None  # the region the term itself names ("caudal": sacral; elements `spine_region`)
 
     @property
     def spine_regions(self) -> frozenset[str]:
-        """Spinal regions from the levels near the site, else from region words ("lumbosacral")."""
+        """Spinal regions the term names, else from the levels near the site, else from region words ("lumbosacral")."""
+        if self.term_region:
+            return frozenset({self.term_region})
         return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words
+
+    def spinal_levels(self) -> frozenset[int] | None:
+        """Spinal levels documented for a per-level code (a transforaminal foramen is named by the level above
+        it): "L4-5" and "the L4 nerve root" are the same level, L4; None when the text does not say."""
+        found = {lo for lo, hi in self.near_levels for lo in range(lo, max(hi, lo + 1))}
+        return frozenset(found) or None
 
     def joints(self) -> frozenset[tuple[int, int]] | None:
         """Facet joints documented for this site: written ranges ("L4-5", "C3 to C6"), else the joints that
@@ -85,27 +94,46 @@ class Documentation:
         self.agent_kind = {a: kinds.get(a) for a in self.agents}
         self.treatment = frozenset(a for a in self.agents if self.agent_kind[a] in TREATMENT_KINDS)
         self.imaging = findings["imaging"].present
+        self.imaging_values = tuple(findings["imaging"].values)
+        self.injection_sites = pack.injection_sites
         self.text = text
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
+        target_terms = pack.terms["nerve_target"]
         raw: list[Site] = []
         for el in ("nerve_target", "muscles"):
-            for ev in findings[el].evidence:
+            # joints, spaces and trigger points are kept out of nerve_target's values (the spec) but are sites
+            sites_elsewhere = tuple(e for e in findings[el].excluded if e.reason == "injection_site")
+            for ev in findings[el].evidence + sites_elsewhere:
                 if ev.value is None:
                     continue
                 term = muscle_terms.get(ev.value) if el == "muscles" else None
+                target = target_terms.get(ev.value) if el == "nerve_target" else None
                 raw.append(Site(
                     element=el, value=ev.value, start=ev.start, plural=ev.text.lower().endswith(_PLURAL),
                     text=" ".join(ev.text.lower().split()),
                     sided=sided.get(ev.value, True), limb=term.limb if term else None,
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
-                    region_words=self._region_words(ev),
+                    region_words=self._region_words(ev), term_region=target.spine_region if target else None,
                 ))
         raw.sort(key=lambda s: s.start)
-        self.sites = self._assign_sides(raw, [e for e in findings["laterality"].evidence if e.value])
+        side_evidence = [e for e in findings["laterality"].evidence if e.value]
+        self.sites = self._assign_sides(raw, side_evidence)
+        self.target_values = frozenset(s.value for s in self.sites if s.element == "nerve_target")
+        # muscles named in a note without a chemodenervation agent (trigger points): counted, not chemodenervation
+        named = [Site(element="muscles", value=e.value, start=e.start, plural=False, sided=sided.get(e.value, True),
+                      text=" ".join(e.text.lower().split()))
+                 for e in findings["muscles"].evidence + findings["muscles"].excluded
+                 if e.value and e.reason in (None, "no_chemodenervation_agent")]
+        self.named_muscles = self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
         self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
+
+    @property
+    def muscle_count(self) -> tuple[int, int]:
+        """How many muscles the note names as treated, whatever the agent: (at least, at most)."""
+        return muscle_count(self.named_muscles) if self.named_muscles else (0, 0)
 
     # --- text around a mention
 
@@ -248,3 +276,21 @@ def joint_name(a: int, b: int) -> str:
 
 def region_of(index: int) -> str:
     return _REGION[level_name(index)[0]]
+
+
+def muscle_count(sites: list[Site]) -> tuple[int, int]:
+    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
+    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
+    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
+    short abbreviation such as "FCR", is not counted again)."""
+    low = high = 0
+    for side in {s.sides for s in sites}:
+        same = [s for s in sites if s.sides == side]
+        for value in {s.value for s in same}:
+            names: list[str] = []
+            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
+                if len(text) > 4 and not any(text in n for n in names):
+                    names.append(text)
+            low += 1
+            high += max(1, len(names))
+    return low, high
