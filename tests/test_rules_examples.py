@@ -110,6 +110,9 @@ def test_rules_term_example(checker, element, value, text, should_match):
     finding = checker.check(text).elements[element]
     if not PACK.elements[element].reports_values or element == "volume":
         found = finding.present  # no values to look at: the term's element is what it documents
+    elif PACK.terms[element][value].injection_site if value in PACK.terms[element] else False:
+        # a joint, space or trigger point: kept out of the values, found as an injection site
+        found = any(e.value == value and e.reason == "injection_site" for e in finding.excluded)
     else:
         found = value in finding.values
     assert found is should_match, f"{element}={value} in {text!r}: {_describe(finding)}"

@@ -411,7 +411,7 @@ def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -
     for field in ("targets", "unless_targets", "requires_targets"):
         for t in getattr(rule, field):
             if t not in target_values:
-                raise RuleFileError(f"{path}: field '{field}': '{t}' is not a value in elements/nerve_target*.yml. Add it there first.")
+                raise RuleFileError(f"{path}: field '{field}': '{t}' is not a value in elements/nerve_target.yml or its part files (nerve_target.<part>.yml). Add it there first.")
     imaging_values = {t.value for t in elements["imaging"].terms}
     for v in rule.guided_by:
         if v not in imaging_values:

@@ -163,6 +163,10 @@ class Plan:
         candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
                       and r.family != "chemodenervation" and r.same_as is None]
         agent_ok = (lambda r: True) if any_agent else self._agent_ok
+        if not self.doc.agents and self.doc.imaging and site.value in self.doc.injection_sites:
+            # a joint or space reached under image guidance with no agent written (an epidurogram, a template
+            # left blank): the injection code, with its agent reported missing
+            agent_ok = (lambda r, ok=agent_ok: ok(r) or r.family not in DESTRUCTIVE_FAMILIES)
         named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site) and self.context_ok(r, site)]
         catch_all = [] if site.value in self.doc.injection_sites else [
             r for r in candidates if not r.targets and agent_ok(r) and self.context_ok(r, site)]
@@ -199,8 +203,35 @@ class Plan:
                 by_code.setdefault(c, []).append(s)
                 if len(codes) > 1:
                     ambiguous[c] = codes
+        self._one_per_session(by_code, ambiguous)
         for code, code_sites in by_code.items():
             self._target_lines(self.rules[code], code_sites, ambiguous.get(code))
+
+    def _one_per_session(self, by_code: dict[str, list[Site]], ambiguous: dict[str, list[str]]) -> None:
+        """Codes of one family reported once per session (``unit: session``, the interlaminar epidurals) that
+        different mentions fit ("C5-6" in one sentence, "lumbar" in another): the one most mentions fit stands
+        for them all; with a tie both stay, each naming the other."""
+        groups: dict[str, list[str]] = {}
+        for code in by_code:
+            rule = self.rules[code]
+            if rule.unit == "session" and not rule.addon:
+                groups.setdefault(rule.family, []).append(code)
+        for codes in groups.values():
+            if len(codes) < 2:
+                continue
+            best = max(len(by_code[c]) for c in codes)
+            winners = [c for c in codes if len(by_code[c]) == best]
+            if len(winners) == 1:
+                keep = winners[0]
+                for c in codes:
+                    if c != keep:
+                        by_code[keep] += by_code.pop(c)
+            else:
+                for c in winners:
+                    ambiguous[c] = winners
+                for c in codes:
+                    if c not in winners:
+                        by_code.pop(c)
 
     def _target_lines(self, rule: CodeFile, sites: list[Site], alternatives: list[str] | None) -> None:
         series = self.series[rule.code]

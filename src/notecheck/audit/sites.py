@@ -23,14 +23,22 @@ SIDE_OF_MODIFIER |= {m: {"right"} for m in ("T5", "T6", "T7", "T8", "T9", "F5", 
 MODIFIER_OF_SIDE = {"left": "LT", "right": "RT"}
 
 # Spinal levels: "L4", "T6", "L4-5", "L5-S1", "C2-3", "T6 to T8". Levels are numbered down the spine.
-_LEVEL = re.compile(r"\b([CTLS])([0-9]{1,2})(?:\s*(?:-|–|/|to|through)\s*([CTLS])?([0-9]{1,2}))?\b", re.I)
+# also run together, as dictated: "L5S1", and "L34", "C56" for L3-4 and C5-6
+_LEVEL = re.compile(r"\b([CTLS])([0-9]{1,2})(?:\s*(?:-|–|/|to|through)\s*([CTLS])?([0-9]{1,2})|([CTLS])([0-9]))?\b", re.I)
 _LEVEL_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 _LEVEL_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
 _REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
 _REGION_WORD = re.compile(r"\b(cervical|thoracic|lumbar|lumbosacral|sacral)\b", re.I)
-_INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal", re.I)
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\b", re.I)
-_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal|intercostal spaces|\bspaces\b", re.I)
+_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                  "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
+                  "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10, "11th": 11, "12th": 12}
+_CARDINAL_VALUE = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                   "ten": 10, "eleven": 11, "twelve": 12}
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINAL_VALUE) + r")\b", re.I)
+# "the fourth to the tenth", "spaces four to eight"
+_SPACE_RANGE = re.compile(r"\b(" + "|".join([*_ORDINAL_VALUE, *_CARDINAL_VALUE]) + r")\s+(?:to|through|-)\s+(?:the\s+)?("
+                          + "|".join([*_ORDINAL_VALUE, *_CARDINAL_VALUE]) + r")\b", re.I)
 _TEMPERATURE = re.compile(r"\b([0-9]{2,3})\s?(?:°|º|degrees?\b|deg\b|o?C\b)", re.I)
 _COOLED = re.compile(r"\bcooled\b", re.I)
 BOUNDARY = re.compile(r"\n|[.;!?](?=\s|,|$)")
@@ -175,10 +183,24 @@ class Documentation:
         return frozenset()
 
     def _interspaces(self, ev: Evidence) -> frozenset[int]:
-        seg = self._segment(ev.start)
+        """Numbered interspaces written in the site's sentence, else in the next one ("Intercostal block,
+        left." then "... injected in the spaces four to eight")."""
+        for shift in (0, 1):
+            found = self._interspaces_in(self._segment(ev.start, shift))
+            if found:
+                return found
+        return frozenset()
+
+    @staticmethod
+    def _interspaces_in(seg: str) -> frozenset[int]:
         if not _INTERSPACE.search(seg):
             return frozenset()
-        return frozenset(_ORDINAL_VALUE[m.group(1).lower()] for m in _ORDINAL.finditer(seg))
+        found = {_ORDINAL_VALUE[m.group(1).lower()] for m in _ORDINAL.finditer(seg)}
+        for m in _SPACE_RANGE.finditer(seg):
+            lo, hi = (_ORDINAL_VALUE.get(w.lower()) or _CARDINAL_VALUE[w.lower()] for w in m.groups())
+            if lo < hi <= 12:
+                found |= set(range(lo, hi + 1))
+        return frozenset(found)
 
     def _temperatures(self, agent_evidence: tuple[Evidence, ...], kinds: dict[str, str]) -> tuple[int, ...]:
         """Lesion temperatures written in the sentences that name thermal energy (and the one after)."""
@@ -244,13 +266,22 @@ def _sides_of(value: str | None) -> set[str]:
 def _levels_in(segment: str) -> list[tuple[int, int]]:
     found = []
     for m in _LEVEL.finditer(segment):
-        lo = _level_index(m.group(1), m.group(2))
+        letter, number = m.group(1), m.group(2)
+        if m.group(5):  # "L5S1"
+            upper_letter, upper = m.group(5), m.group(6)
+        elif m.group(4) is not None:
+            upper_letter, upper = m.group(3) or letter, m.group(4)
+        elif len(number) == 2 and _level_index(letter, number) is None and int(number[1]) == int(number[0]) + 1:
+            number, upper_letter, upper = number[0], letter, number[1]  # "L34": L3-4
+        else:
+            upper_letter = upper = None
+        lo = _level_index(letter, number)
         if lo is None:
             continue
-        if m.group(4) is None:
+        if upper is None:
             found.append((lo, lo))
             continue
-        hi = _level_index(m.group(3) or m.group(1), m.group(4))
+        hi = _level_index(upper_letter, upper)
         found.append((lo, hi) if hi is not None and hi >= lo else (lo, lo))
     return found
 
