@@ -371,10 +371,13 @@ def _load_rules(root: Path) -> RulePack:
         main = elements.get(part.element)
         if main is None:
             raise RuleFileError(f"{path}: there is no main file for element '{part.element}'. Add elements/{part.element}.yml.")
-        known = {t.value for t in main.terms} | {p.value for p in main.patterns}
-        twice = sorted(known & ({t.value for t in part.terms} | {p.value for p in part.patterns}))
-        if twice:
-            raise RuleFileError(f"{path}: value(s) {', '.join(twice)} are already defined for '{part.element}'. Keep each value in one file.")
+        # a value the main file has gets the part's phrases too; a new value is a new term
+        by_value = {t.value: t for t in main.terms}
+        merged = [t.model_copy(update={"phrases": t.phrases + [p for q in part.terms if q.value == t.value for p in q.phrases]})
+                  for t in main.terms]
+        added = [t for t in part.terms if t.value not in by_value]
+        main = main.model_copy(update={"terms": merged})
+        part = part.model_copy(update={"terms": added})
         elements[part.element] = main.model_copy(update={
             "terms": main.terms + part.terms, "patterns": main.patterns + part.patterns,
             "requires_cue": main.requires_cue + [w for w in part.requires_cue if w not in main.requires_cue],

@@ -35,10 +35,6 @@ def condition_holds(when: Condition, findings: dict[str, ElementFinding], pack: 
 def unmet(element: str, rule: CodeFile, findings: dict[str, ElementFinding]) -> str | None:
     """Why a required element is not satisfied for this code, or None when it is."""
     finding = findings[element]
-    if element == "nerve_target" and rule.targets and not (set(finding.values) & set(rule.targets)):
-        # a joint, space or trigger point is this code's target although it is not a nerve (elements/*.yml)
-        if any(e.reason == "injection_site" and e.value in rule.targets for e in finding.excluded):
-            return None
     if not finding.present:
         return "not documented"
     if element == "agent" and rule.agents and not set(finding.values) & set(rule.agents):
