@@ -64,13 +64,14 @@ class Site:
     interspaces: frozenset[int] = frozenset()
     region_words: frozenset[str] = frozenset()  # "lumbar", "cervical" written in or near its sentence
     term_region: str | None = None  # the region the term itself names ("caudal": sacral; elements `spine_region`)
+    note_regions: frozenset[str] = frozenset()  # regions of the other mentions of the same target, when they agree
 
     @property
     def spine_regions(self) -> frozenset[str]:
         """Spinal regions the term names, else from the levels near the site, else from region words ("lumbosacral")."""
         if self.term_region:
             return frozenset({self.term_region})
-        return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words
+        return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words or self.note_regions
 
     def spinal_levels(self) -> frozenset[int] | None:
         """Spinal levels documented for a per-level code (a transforaminal foramen is named by the level above
@@ -128,7 +129,7 @@ class Documentation:
                 ))
         raw.sort(key=lambda s: s.start)
         side_evidence = [e for e in findings["laterality"].evidence if e.value]
-        self.sites = self._assign_sides(raw, side_evidence)
+        self.sites = _share_regions(self._assign_sides(raw, side_evidence))
         self.target_values = frozenset(s.value for s in self.sites if s.element == "nerve_target")
         # muscles named in a note without a chemodenervation agent (trigger points): counted, not chemodenervation
         named = [Site(element="muscles", value=e.value, start=e.start, plural=False, sided=sided.get(e.value, True),
@@ -325,3 +326,14 @@ def muscle_count(sites: list[Site]) -> tuple[int, int]:
             low += 1
             high += max(1, len(names))
     return low, high
+
+
+def _share_regions(sites: list[Site]) -> list[Site]:
+    """A mention with no level or region near it ("each facet joint was entered") is in the region the other
+    mentions of the same target name, when they name one region set."""
+    regions: dict[str, set[frozenset[str]]] = {}
+    for s in sites:
+        if s.spine_regions:
+            regions.setdefault(s.value, set()).add(s.spine_regions)
+    return [replace(s, note_regions=next(iter(regions[s.value])))
+            if not s.spine_regions and len(regions.get(s.value, ())) == 1 else s for s in sites]
