@@ -128,9 +128,13 @@ def codes(rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack 
         pack = load_rules(rules)
     except NotecheckError as exc:
         _fail(exc)
+    families: dict[str, list] = {}
     for code, versions in pack.codes.items():
-        rule = versions[-1]
-        typer.echo(f"{code}{' (add-on)' if rule.addon else ''}  {rule.title}")
+        families.setdefault(versions[-1].family, []).append(versions[-1])
+    for family, rules in families.items():
+        typer.echo(f"{family}:")
+        for rule in rules:
+            typer.echo(f"  {rule.code}{' (add-on)' if rule.addon else ''}  {rule.title}")
 
 
 @app.command()

@@ -136,7 +136,10 @@ class Documentation:
                       text=" ".join(e.text.lower().split()))
                  for e in findings["muscles"].evidence + findings["muscles"].excluded
                  if e.value and e.reason in (None, "no_chemodenervation_agent")]
-        self.named_muscles = self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
+        # each side counts apart (the right and left trapezius are two muscles)
+        self.named_muscles = [replace(m, sides=frozenset({side})) if side else m
+                              for m in self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
+                              for side in (sorted(m.sides) or [None])]
         self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
 
     @property
