@@ -55,6 +55,7 @@ def scan(
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack folder to use instead of the shipped one."),
+    edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
@@ -62,7 +63,8 @@ def scan(
     from .check import Checker
     from .claims import parse_claims
     from .renderers import RENDERERS
-    from .scan import default_jobs, resume_done, scan as run_scan
+    from .scan import default_jobs, resume_done
+    from .scan import scan as run_scan
 
     _setup_logging(verbose)
     if resume is not None:
@@ -78,7 +80,7 @@ def scan(
     try:
         if code:
             parse_claims(code)
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), edits_dir=edits)
         done = resume_done(resume) if resume is not None else set()
     except NotecheckError as exc:
         _fail(exc)
@@ -112,7 +114,14 @@ def _progress(quiet_: bool):
     if quiet_ or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.speed:.0f} notes/s"), TimeElapsedColumn(),
