@@ -63,8 +63,7 @@ def scan(
     from .check import Checker
     from .claims import parse_claims
     from .renderers import RENDERERS
-    from .scan import default_jobs, resume_done
-    from .scan import scan as run_scan
+    from .scan import default_jobs, resume_done, scan as run_scan
 
     _setup_logging(verbose)
     if resume is not None:
@@ -114,14 +113,7 @@ def _progress(quiet_: bool):
     if quiet_ or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.speed:.0f} notes/s"), TimeElapsedColumn(),

@@ -41,7 +41,7 @@ def unmet(element: str, rule: CodeFile, findings: dict[str, ElementFinding]) -> 
         return f"documented agent ({', '.join(finding.values)}) does not satisfy this code; needs one of: {', '.join(rule.agents)}"
     if element == "imaging" and rule.imaging_values and not set(finding.values) & set(rule.imaging_values):
         return f"documented imaging ({', '.join(finding.values)}) does not satisfy this code; needs {' or '.join(rule.imaging_values)}"
-    if element == "nerve_target" and rule.targets and not set(finding.values) & set(rule.targets):
+    if element == "nerve_target" and rule.targets and not rule.unlisted and not set(finding.values) & set(rule.targets):
         return f"documented target ({', '.join(finding.values)}) is not one this code covers ({', '.join(rule.targets)})"
     return None
 

@@ -66,5 +66,11 @@ def audit(
     results = audit_claims(known, findings, pack, service_date, plan) + deleted
     if edits is not None:  # CMS's MUE and PTP tables: flags on the billed codes they concern
         extra = edit_flags(claims, edits, service_date)
-        results = tuple(replace(r, flags=r.flags + tuple(extra.pop(r.code, ()))) for r in results)
+        out = [replace(r, flags=r.flags + tuple(extra.pop(r.code, ()))) for r in results]
+        for flags in extra.values():  # a code with no result of its own (guidance checked with its procedure)
+            for flag in flags:
+                k = next((i for i, r in enumerate(out) if r.code in flag.suggested_codes), 0)
+                if out:
+                    out[k] = replace(out[k], flags=out[k].flags + (flag,))
+        results = tuple(out)
     return results, unsupported

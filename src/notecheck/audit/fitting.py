@@ -165,10 +165,11 @@ class Plan:
         # a code whose setting the note names ("sacroiliac") goes before the others (an L5 dorsal ramus)
         named = [r for r in named if r.requires_terms and self.terms_ok(r)] or named
         why = None
-        if named and all(self.low_temperature(r) for r in named):
+        if named and any(self.low_temperature(r) for r in named):  # too cool for one code is no destruction
             temps = ", ".join(f"{t} °C" for t in sorted(set(self.doc.temperatures)))
+            cool = [r for r in named if self.low_temperature(r)]
             why = (f"radiofrequency lesions of the {target} at {temps}, below the "
-                   f"{min(r.min_lesion_celsius for r in named)} °C that {or_join(sorted(r.code for r in named))} take as destruction")
+                   f"{min(r.min_lesion_celsius for r in cool)} °C that {or_join(sorted(r.code for r in cool))} take as destruction")
             named = []
         named = [r for r in named if not self.low_temperature(r)]
         if named:
@@ -183,6 +184,10 @@ class Plan:
                    f"take only {or_join(value_words(sorted({a for r in named_all for a in r.agents})))}")
         if not named and why is None:
             named = [r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)]
+            if not named and self.doc.agents:
+                catch_all = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
+                why = (f"{and_join(value_words(self.doc.agents))} at the {target}: no code names it, and "
+                       f"{or_join(catch_all) if catch_all else 'no catch-all code'} does not take that agent")
         if not named:
             unlisted = self.unlisted_rule
             if why is not None and unlisted is not None and agent_ok(unlisted):
