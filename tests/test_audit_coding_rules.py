@@ -247,3 +247,26 @@ def test_audit_coding_rules_muscle_codes_take_only_agents_that_find_muscles():
         for rule in versions:
             if rule.muscles is not None:
                 assert {pack.agent_kinds[a] for a in rule.agents} <= kinds, rule.code
+
+
+@pytest.mark.parametrize(
+    "code, shown",
+    [
+        ("64635", ["only fluoroscopy or ct", "Billed once per side", "T12-L5"]),
+        ("64625", ["only fluoroscopy or ct"]),
+        ("64642", ["never modifier 50", "once per session", "agent"]),
+        ("64643", ["At most 3 unit(s)"]),
+        ("64999", ["Unlisted"]),
+        ("64615", ["chronic migraine"]),
+    ],
+)
+def test_audit_coding_rules_explain_shows_them(code, shown):
+    from notecheck.explain import explain_code
+
+    text = explain_code(code)
+    for words in shown:
+        assert words in text
+    if code == "64642":
+        assert "Satisfied by: botulinum_toxin." in text
+    if code == "64625":
+        assert "Lesions: thermal at" not in text
