@@ -25,7 +25,8 @@ from pathlib import Path
 from .errors import RuleFileError
 from .models import ClaimLine, Flag
 
-# Modifiers NCCI accepts to bypass a PTP edit whose modifier indicator is 1 (NCCI policy manual, chapter 1).
+# NCCI-associated modifiers: those CMS accepts to bypass a PTP edit whose modifier indicator is 1 (CMS NCCI
+# policy manual for Medicare services, chapter I, and the PTP edits page on cms.gov; check the current list).
 NCCI_MODIFIERS = frozenset(
     "E1 E2 E3 E4 FA F1 F2 F3 F4 F5 F6 F7 F8 F9 LC LD LM RC RI LT RT TA T1 T2 T3 T4 T5 T6 T7 T8 T9 "
     "24 25 27 57 58 59 78 79 91 XE XP XS XU".split()
