@@ -125,8 +125,7 @@ def _rows(path: Path) -> list[list[str]]:
 def _header(rows: list[list[str]]):
     for i, row in enumerate(rows[:60]):
         cells = [" ".join(c.lower().split()) for c in row]
-        def col(test):
-            return next((k for k, c in enumerate(cells) if test(c)), None)
+        col = _finder(cells)
         c1, c2 = col(lambda c: c.startswith("column 1")), col(lambda c: c.startswith("column 2"))
         if c1 is not None and c2 is not None:
             cols = {"column1": c1, "column2": c2, "effective": col(lambda c: "effective" in c),
@@ -141,6 +140,11 @@ def _header(rows: list[list[str]]):
             if cols["code"] is not None and cols["indicator"] is not None:
                 return i, "mue", cols
     return None
+
+
+def _finder(cells: list[str]):
+    """The index of the first header cell a test accepts."""
+    return lambda test: next((k for k, c in enumerate(cells) if test(c)), None)
 
 
 def _get(row: list[str], cols: dict, key: str) -> str:
