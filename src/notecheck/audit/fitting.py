@@ -9,8 +9,17 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..rules import CodeFile, RulePack
-from .sites import MODIFIER_OF_SIDE, Documentation, Site, joint_name, level_name, muscle_count as _muscle_count
-from .wording import or_join, value_words
+from .sites import (
+    MODIFIER_OF_SIDE,
+    Documentation,
+    Site,
+    joint_name,
+    level_name,
+    levels_in,
+    region_of,
+)
+from .sites import muscle_count as _muscle_count
+from .wording import and_join, or_join, value_words
 
 DESTRUCTIVE_FAMILIES = frozenset({"destruction"})  # families that outrank a block on the same target
 
@@ -96,6 +105,7 @@ class Plan:
         self.series = series
         self.by_series: dict[frozenset[str], Documented] = {}
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
+        self.unlisted_why: dict[int, str] = {}  # id(site) -> why it went to the unlisted code
         self.also_supported: set[str] = set()
         self._targets()
         self._muscles()
@@ -149,17 +159,38 @@ class Plan:
             return _overlaps(rule, low, high)
         return True
 
-    def imaging_ok(self, rule: CodeFile) -> bool:
-        """Codes told apart by imaging (64605 without, 64610 with; 20610 without and 20611 with ultrasound)."""
+    def guidance_split_ok(self, rule: CodeFile) -> bool:
+        """Codes told apart by imaging (64605 without, 64610 with; 20610 without and 20611 with ultrasound,
+        ``guided_by``)."""
         if rule.image_guidance == "any":
             return True
         guided = bool(set(self.doc.imaging_values) & set(rule.guided_by)) if rule.guided_by else self.doc.imaging
         return guided == (rule.image_guidance == "with")
 
+    def imaging_ok(self, rule: CodeFile) -> bool:
+        """The documented imaging is of a kind the code takes (64633-64636: fluoroscopy or CT); no imaging
+        documented is left to scoring, which reports it missing."""
+        values = set(self.doc.imaging_values)
+        return not rule.imaging_values or not values or bool(values & set(rule.imaging_values))
+
+    def terms_ok(self, rule: CodeFile) -> bool:
+        """The note holds one of the code's ``requires_terms`` (or the code lists none)."""
+        if not rule.requires_terms:
+            return True
+        text = self.doc.lowered
+        return any(t in text for t in rule.requires_terms)
+
+    @property
+    def unlisted_rule(self) -> CodeFile | None:
+        return next((r for r in self.rules.values() if r.unlisted), None)
+
     def fits(self, site: Site, any_agent: bool = False) -> list[str]:
         """Primary codes whose rules a site satisfies: the codes that name its target, else the catch-all
-        codes (no targets; nerves only, never a joint or space); with agents, spinal region and imaging taken
-        into account. Destruction outranks a block or injection on the same target when its agent is documented."""
+        codes (no targets; nerves only, never a joint or space); with agents, spinal region and levels, imaging
+        and what else the note documents (``context_ok``) taken into account. A target whose own codes all
+        refuse the documented agent, imaging or lesion temperature goes to the unlisted code (with the reason
+        kept in ``unlisted_why``), never to another code. Destruction outranks a block or injection on the same
+        target when its agent is documented."""
         candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
                       and r.family != "chemodenervation" and r.same_as is None]
         agent_ok = (lambda r: True) if any_agent else self._agent_ok
@@ -167,37 +198,75 @@ class Plan:
             # a joint or space reached under image guidance with no agent written (an epidurogram, a template
             # left blank): the injection code, with its agent reported missing
             agent_ok = (lambda r, ok=agent_ok: ok(r) or r.family not in DESTRUCTIVE_FAMILIES)
-        named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site) and self.context_ok(r, site)]
+        target = site.value.replace("_", " ")
+        named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)
+                     and self.context_ok(r, site)]
+        named = [r for r in named_all if agent_ok(r)]
+        # a code whose setting the note names ("sacroiliac") goes before the others (an L5 dorsal ramus)
+        named = [r for r in named if r.requires_terms and self.terms_ok(r)] or named
+        why = None
+        cool = [r for r in named if self.low_temperature(r)]
+        if cool:  # too cool for one code is no destruction, and no block either
+            temps = ", ".join(f"{t} °C" for t in sorted(set(self.doc.temperatures)))
+            why = (f"radiofrequency lesions of the {target} at {temps}, below the "
+                   f"{min(r.min_lesion_celsius for r in cool)} °C that {or_join(sorted(r.code for r in cool))} take as destruction")
+            named = []
+        if named:
+            seen = [r for r in named if self.imaging_ok(r)]
+            if not seen:
+                why = (f"{' and '.join(self.doc.imaging_values)} guidance only for the {target}; "
+                       f"{or_join(sorted(r.code for r in named))} need {' or '.join(named[0].imaging_values)}")
+            named = seen
+        else:
+            # a destructive agent is judged against the destruction codes of the target, any other against all
+            pool = [r for r in named_all if r.family in DESTRUCTIVE_FAMILIES] if self.doc.treatment else named_all
+            if pool and why is None and any(r.owns_targets for r in pool):
+                agents = and_join(value_words(self.doc.agents)) if self.doc.agents else "no agent"
+                why = (f"{agents} at the {target}: its codes ({or_join(sorted(r.code for r in pool))}) "
+                       f"take only {or_join(value_words(sorted({a for r in pool for a in r.agents})))}")
         catch_all = [] if site.value in self.doc.injection_sites else [
-            r for r in candidates if not r.targets and agent_ok(r) and self.context_ok(r, site)]
+            r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)
+            and self.context_ok(r, site)]
+        if named and self.doc.treatment and not any(r.family in DESTRUCTIVE_FAMILIES for r in named):
+            # only block codes name the target, but a destructive agent is documented: the catch-all destruction code
+            named = [r for r in catch_all if r.family in DESTRUCTIVE_FAMILIES] or named
+        if not named and why is None:
+            named = catch_all
+            if not named and self.doc.agents and site.value not in self.doc.injection_sites:
+                names = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
+                why = (f"{and_join(value_words(self.doc.agents))} at the {target}: no code names it, and "
+                       f"{or_join(names) if names else 'no catch-all code'} does not take that agent")
+        if not named:
+            unlisted = self.unlisted_rule
+            if why is not None and unlisted is not None and agent_ok(unlisted):
+                self.unlisted_why[id(site)] = why
+                return [unlisted.code]
+            return []
         destroys = [r for r in named if r.family in DESTRUCTIVE_FAMILIES]
-        if destroys and all(self.low_temperature(r) for r in destroys):
-            return []  # lesions too cool to be destruction: no neurolysis code fits (unlisted)
-        destroys = [r for r in destroys if not self.low_temperature(r)]
-        if not destroys:
-            destroys = [r for r in catch_all if r.family in DESTRUCTIVE_FAMILIES]
-        chosen = destroys or [r for r in named if r.family not in DESTRUCTIVE_FAMILIES] or [
-            r for r in catch_all if r.family not in DESTRUCTIVE_FAMILIES]
+        named = destroys or named
         # codes told apart only by imaging: keep those the note's imaging fits
-        imaging_fits = [r for r in chosen if self.imaging_ok(r)]
-        return [r.code for r in (imaging_fits or chosen)]
+        imaging_fits = [r for r in named if self.guidance_split_ok(r)]
+        return [r.code for r in (imaging_fits or named)]
 
     def _targets(self) -> None:
         sites = [s for s in self.doc.sites if s.element == "nerve_target"]
         fitted = {id(s): self.fits(s) for s in sites}
         # a target that fits several codes goes with the code most of the note's targets fit
-        # ("L5 dorsal ramus" with the facet code when medial branches are named, with 64625 beside lateral branches)
+        # ("L5 dorsal ramus" with the facet code when medial branches are named, with 64625 beside lateral branches);
+        # between codes that as many kinds of target fit, the one more mentions fit
         votes: dict[str, set[str]] = {}
+        mentions: dict[str, int] = {}
         for s in sites:
             for c in fitted[id(s)]:
                 votes.setdefault(c, set()).add(s.value)
+                mentions[c] = mentions.get(c, 0) + 1
         by_code: dict[str, list[Site]] = {}
         ambiguous: dict[str, list[str]] = {}
         for s in sites:
             codes = fitted[id(s)]
             if len(codes) > 1:
-                best = max(len(votes[c]) for c in codes)
-                codes = [c for c in codes if len(votes[c]) == best]
+                best = max((len(votes[c]), mentions[c]) for c in codes)
+                codes = [c for c in codes if (len(votes[c]), mentions[c]) == best]
             self.site_codes[id(s)] = frozenset(codes)
             for c in codes:
                 by_code.setdefault(c, []).append(s)
@@ -241,8 +310,11 @@ class Plan:
         addons = sorted((self.rules[c] for c in series if self.rules[c].addon and rule.code in self.rules[c].primary_codes
                          and self.rules[c].muscles is None), key=lambda r: (r.from_unit, r.code))
         what = describe_targets(sites, self.doc)
+        if rule.unlisted:
+            whys = [self.unlisted_why[id(s)] for s in sites if id(s) in self.unlisted_why]
+            what += ": no code of its own" + (f" ({'; '.join(dict.fromkeys(whys))})" if whys else "")
         if rule.unit == "joint" and rule.spine_regions:
-            joints = sorted({j for s in sites for j in (s.joints() or ())})
+            joints = sorted({j for s in sites for j in region_joints(rule, s)})
             if joints:
                 what += "; joints " + ", ".join(joint_name(a, b) for a, b in joints)
         if rule.unit == "level":
@@ -271,8 +343,34 @@ class Plan:
                     groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
         return groups
 
+    def _listed_muscles(self) -> None:
+        """Codes that list their muscles (head and neck): each fits the documented muscles it lists when the
+        note holds one of its ``requires_terms`` (chronic migraine, dystonia), one line per side when it takes
+        side modifiers."""
+        rules = [r for r in self.rules.values() if r.muscles is not None and r.muscles.values and self._agent_ok(r)
+                 and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
+        for rule in rules:
+            sites = [s for s in self.doc.sites if s.element == "muscles" and s.value in rule.muscles.values]
+            if not sites:
+                continue
+            series = self.series[rule.code]
+            documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
+            documented.sites += sites
+            by_side: dict[str | None, list[Site]] = {}
+            for s in sites:
+                for side in (sorted(s.sides) or [None]) if rule.laterality_modifiers else [None]:
+                    by_side.setdefault(side, []).append(s)
+            for side, ss in by_side.items():
+                names = ", ".join(value_words(sorted({s.value for s in ss})))
+                where = f"{side} side" if side else ("both sides" if not rule.laterality_modifiers else "unstated side")
+                documented.lines.append(Line(rule, frozenset({side}) if side else frozenset(), 1,
+                                             f"muscle(s) injected on the {where} ({names})"))
+            documented.count = None if None in by_side and rule.laterality_modifiers else len(by_side)
+
     def _muscles(self) -> None:
-        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and not r.targets and self._agent_ok(r)]
+        self._listed_muscles()
+        muscle_rules = [r for r in self.rules.values()
+                        if r.muscles is not None and not r.muscles.values and not r.targets and self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]
@@ -323,6 +421,21 @@ def region_ok(rule: CodeFile, site: Site) -> bool:
     return not rule.spine_regions or not site.spine_regions or bool(site.spine_regions & set(rule.spine_regions))
 
 
+def levels_ok(rule: CodeFile, site: Site) -> bool:
+    """A site with spinal levels fits a code with ``spine_levels`` only when one of its levels lies in them
+    (a dorsal ramus at S2 is no facet nerve)."""
+    if not rule.spine_levels or not site.levels:
+        return True
+    ranges = [r for text in rule.spine_levels for r in levels_in(text)]
+    return any(lo <= lv <= hi for lv in site.levels for lo, hi in ranges)
+
+
+def region_joints(rule: CodeFile, site: Site) -> frozenset[tuple[int, int]]:
+    """The site's facet joints that lie in the code's spinal regions."""
+    joints = site.joints() or frozenset()
+    return frozenset(j for j in joints if not rule.spine_regions or region_of(j[0]) in rule.spine_regions)
+
+
 def _overlaps(rule: CodeFile, low: int, high: int) -> bool:
     m = rule.muscles
     return m is not None and m.min <= high and (m.max is None or low <= m.max)
@@ -353,9 +466,7 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
         elif rule.unit == "joint" and rule.spine_regions:
             joints: set = set()
             for s in ss:
-                j = s.joints()
-                if j:
-                    joints |= j
+                joints |= region_joints(rule, s)
             out[side] = len(joints) or None
         else:  # knee, joint without levels (sacroiliac), procedure, session: one per side
             out[side] = 1 if side or rule.unit in ("procedure", "session") else None
@@ -366,8 +477,8 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
 
 def _split_units(rule: CodeFile, addons: list[CodeFile], n: int | None) -> list[tuple[CodeFile, int, str]]:
     """One side's documented units as claim lines: the first on the primary, the further ones on its add-ons
-    in order of ``from_unit``. An add-on with ``max_units`` takes at most that many; the last add-on of a series
-    with ``max_units`` stands for every unit left (64495: one unit for the third level and any beyond)."""
+    in order of ``from_unit``. An add-on with ``units_per_side`` takes at most that many; the last add-on of a series
+    with ``units_per_side`` stands for every unit left (64495: one unit for the third level and any beyond)."""
     if not n or n == 1 or not addons:
         return [(rule, n or 1, "")]
     lines = [(rule, 1, f": the first {rule.unit}")]
@@ -376,14 +487,14 @@ def _split_units(rule: CodeFile, addons: list[CodeFile], n: int | None) -> list[
         if done >= n or a.from_unit > done + 1:
             continue
         last = k == len(addons) - 1
-        if a.max_units is None:
+        if a.units_per_side is None:
             units, covered = n - done, n - done
             label = f": {units} further {rule.unit}(s)"
         elif last:
-            units, covered = a.max_units, n - done
+            units, covered = a.units_per_side, n - done
             label = f": {rule.unit} {done + 1}" + (f" and the {n - done - 1} beyond it" if n > done + 1 else "")
         else:
-            units = covered = min(a.max_units, n - done)
+            units = covered = min(a.units_per_side, n - done)
             label = f": {rule.unit} {done + 1}" + (f" to {done + units}" if units > 1 else "")
         lines.append((a, units, label))
         done += covered
