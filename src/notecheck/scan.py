@@ -134,6 +134,14 @@ def check_paths(paths: Sequence[str | Path], outputs: Sequence[Path] = ()) -> No
                                  "Write the output outside that folder.")
 
 
+def _skip_done(items: Iterable[NoteInput | ReadError], done: set[str], summary: Summary) -> Iterator:
+    for item in items:
+        if item.source in done:
+            summary.skipped += 1
+            continue
+        yield item
+
+
 def scan(
     paths: Sequence[str | Path],
     renderer,
