@@ -271,3 +271,19 @@ def serve(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+@rules_app.command("check", epilog=EXIT_CODES)
+def rules_check(pack: Path = typer.Argument(..., metavar="DIR", help="The rule pack folder (holding pack.yml).")) -> None:
+    """Validate a rule pack and run every match/no_match example in its files."""
+    from .rulecheck import check_pack
+
+    def work() -> int:
+        report = check_pack(pack)
+        for where, problem in report.failures:
+            typer.echo(f"FAIL {where}: {problem}")
+        verdict = "all pass" if report.ok else f"{len(report.failures)} failed"
+        typer.echo(f"{pack}: valid; {report.examples} examples, {verdict}")
+        return 0 if report.ok else 1
+
+    _run(work)
