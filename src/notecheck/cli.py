@@ -136,7 +136,8 @@ def scan(
         from .claims import parse_claims
         from .progress import WithProgress, progress_bar
         from .renderers import RENDERERS, open_output
-        from .scan import check_paths, default_jobs, resume_done, scan as run_scan
+        from .scan import check_paths, default_jobs, resume_done
+        from .scan import scan as run_scan
 
         if fmt.value not in RENDERERS:
             raise typer.BadParameter(f"format {fmt.value} is not available in this installation.")

@@ -234,13 +234,13 @@ def load_yaml_model(path: Path, model: type[BaseModel]):
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.")
+        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.") from None
     try:
         data = yaml.load(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise RuleFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the syntax there.")
+        raise RuleFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the syntax there.") from None
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
