@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -82,6 +83,9 @@ def _run(work: Callable[[], int], debug: bool = False) -> NoReturn:
     except KeyboardInterrupt:
         typer.echo("notecheck: interrupted", err=True)
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as killed by SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except OSError as exc:
         if debug:
             raise
