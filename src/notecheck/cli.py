@@ -109,7 +109,7 @@ VERBOSE = typer.Option(0, "--verbose", "-v", count=True, show_default=False, hel
 def scan(
     paths: list[str] = typer.Argument(..., metavar="PATH", help="Files, folders, exports (CSV/TSV/JSONL/Parquet, .gz too), or - for JSONL on stdin."),
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format (default: table on a terminal, else jsonl)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (replaced only when the run ends)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (JSONL as it goes; other formats replace it when the run ends)."),
     code: Optional[str] = typer.Option(None, "--code", help="Billed codes for notes that have none, e.g. '64640-LT x2'."),
     id_col: Optional[str] = typer.Option(None, "--id-col", help="Export column with the note id."),
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
@@ -149,8 +149,9 @@ def scan(
         if code:
             parse_claims(code)
         done = resume_done(resume) if resume is not None else set()
-        with open_output(resume or output, append=resume is not None) as stream:
-            checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        mode = "append" if resume is not None else "stream" if fmt == Format.jsonl else "atomic"
+        with open_output(resume or output, mode) as stream:
             renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
             with progress_bar(not quiet_) as bar:
                 summary = run_scan(

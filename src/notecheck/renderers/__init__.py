@@ -40,17 +40,18 @@ def _cannot_write(path: Path, exc: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def open_output(path: Path | None, append: bool = False) -> Iterator[TextIO]:
-    """Where a report goes: stdout (streamed), a file appended to (``--resume``, one write per record), or a
-    new file written atomically: into a hidden temporary file next to it, renamed over ``path`` only when
-    the run ends well. A failed or interrupted run leaves ``path`` as it was. Raises OutputError."""
+def open_output(path: Path | None, mode: str = "atomic") -> Iterator[TextIO]:
+    """Where a report goes: stdout, or ``path`` in one of three modes. ``append`` (``--resume``) and
+    ``stream`` (JSONL, so that a killed run can be resumed) write as results come, one write per record;
+    ``atomic`` writes a hidden temporary file next to ``path`` and renames it over ``path`` only when the
+    run ends well, so a failed or interrupted run leaves ``path`` as it was. Raises OutputError."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
-    if append:
+    if mode in ("append", "stream"):
         try:
-            fh = open(path, "a", encoding="utf-8", newline="")
+            fh = open(path, "a" if mode == "append" else "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise _cannot_write(path, exc) from None
         with fh:
