@@ -167,9 +167,10 @@ def test_cli_exit_output_inside_scanned_folder(notes, name, refused):
     b'{"a": 1}\n{"b": 2',
     b"id,text\nn1,some text\n",
     b"a line of a note with no newline",
+    b'{"id": 1}',
     b"\x00\x01\x02\xff" * 100,
     b'{"id": "x", "source": "x", "status": "complete", "rules_version": "r"}\nnot json\n',
-], ids=["foreign-jsonl", "foreign-torn", "csv", "garbage", "binary", "bad-second-line"])
+], ids=["foreign-jsonl", "foreign-torn", "csv", "garbage", "id-no-newline", "binary", "bad-second-line"])
 def test_cli_exit_resume_refuses_a_foreign_file_untouched(notes, tmp_path, content):
     out = tmp_path / "out.jsonl"
     out.write_bytes(content)

@@ -54,7 +54,7 @@ class Summary:
 
 
 RESUME_MAX_LINE = 32 * 1024 * 1024  # longest record line --resume reads; a longer line is not our output
-_RECORD_START = b'{"id":'  # how every record line this tool writes begins
+_RECORD_START = b'{"id":"'  # how every record line this tool writes begins (orjson, id first)
 _RECORD_KEYS = ("id", "source", "status", "rules_version")
 
 
