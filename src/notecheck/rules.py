@@ -474,10 +474,10 @@ def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -
     for a in rule.agents:
         if a not in agent_values:
             raise RuleFileError(f"{path}: field 'agents': '{a}' is not a value in elements/agent.yml. Use one of: {', '.join(sorted(agent_values))}.")
-    for field in ("targets", "unless_targets", "requires_targets"):
-        for t in getattr(rule, field):
+    for name in ("targets", "unless_targets", "requires_targets"):
+        for t in getattr(rule, name):
             if t not in target_values:
-                raise RuleFileError(f"{path}: field '{field}': '{t}' is not a value in elements/nerve_target.yml or its part files (nerve_target.<part>.yml). Add it there first.")
+                raise RuleFileError(f"{path}: field '{name}': '{t}' is not a value in elements/nerve_target.yml or its part files (nerve_target.<part>.yml). Add it there first.")
     imaging_values = {t.value for t in elements["imaging"].terms}
     for v in rule.guided_by:
         if v not in imaging_values:

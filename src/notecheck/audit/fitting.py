@@ -193,11 +193,12 @@ class Plan:
         target when its agent is documented."""
         candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
                       and r.family != "chemodenervation" and r.same_as is None]
-        agent_ok = (lambda r: True) if any_agent else self._agent_ok
-        if not self.doc.agents and self.doc.imaging and site.value in self.doc.injection_sites:
-            # a joint or space reached under image guidance with no agent written (an epidurogram, a template
-            # left blank): the injection code, with its agent reported missing
-            agent_ok = (lambda r, ok=agent_ok: ok(r) or r.family not in DESTRUCTIVE_FAMILIES)
+        # a joint or space reached under image guidance with no agent written (an epidurogram, a template left
+        # blank): the injection code, with its agent reported missing
+        agentless_site = not self.doc.agents and self.doc.imaging and site.value in self.doc.injection_sites
+
+        def agent_ok(r: CodeFile) -> bool:
+            return any_agent or self._agent_ok(r) or (agentless_site and r.family not in DESTRUCTIVE_FAMILIES)
         target = site.value.replace("_", " ")
         named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)
                      and self.context_ok(r, site)]
