@@ -50,6 +50,8 @@ def scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Export column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", help="strptime format tried first on dates of service, e.g. %d/%m/%Y (ISO, MM/DD/YYYY and YYYYMMDD are read without it)."),
+    keep_col: Optional[list[str]] = typer.Option(None, "--keep-col", help="Export column to carry into the report (repeatable), e.g. provider."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
@@ -78,7 +80,7 @@ def scan(
     try:
         if code:
             parse_claims(code)
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), date_format=date_format)
         done = resume_done(resume) if resume is not None else set()
     except NotecheckError as exc:
         _fail(exc)
@@ -92,7 +94,7 @@ def scan(
                 paths, renderer, checker=checker, jobs=jobs or default_jobs(), done=done,
                 on_result=(lambda _r: bar.advance(task)) if bar else None,
                 id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
-                default_code=code, max_note_bytes=max_note_bytes,
+                default_code=code, max_note_bytes=max_note_bytes, keep_cols=keep_col or (),
             )
     except NotecheckError as exc:
         _fail(exc)
