@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..models import NoteResult
+from .csv_queue import NO_RULE_FLAG, missing_labels
 
 STYLE = {"complete": "green", "incomplete": "yellow", "no_code": "cyan", "error": "bold red"}
 
@@ -26,14 +27,17 @@ class TableRenderer:
         self.counts[result.status] += 1
         codes = ", ".join(c.code + "".join(f"-{m}" for m in c.modifiers) + (f" x{c.units}" if c.units > 1 else "")
                           for c in result.codes)
+        codes = ", ".join(filter(None, [codes, *result.unsupported_codes]))
         if result.error is not None:
             detail = f"{result.error.kind}: {result.error.message}"
         else:
             parts = []
             for c in result.codes:
                 if c.missing:
-                    parts.append(f"{c.code} missing: {', '.join(c.missing)}")
+                    parts.append(f"{c.code} missing: {', '.join(missing_labels(result, c))}")
                 parts.extend(f"{c.code} {f.kind}" for f in c.flags)
+            parts.extend(f"{code} {NO_RULE_FLAG}" for code in result.unsupported_codes)
+            parts.extend(w.kind for w in result.warnings)
             detail = "; ".join(parts)
         style = STYLE.get(result.status, "")
         self.table.add_row(result.id, f"[{style}]{result.status}[/]", "" if result.score is None else str(result.score),
