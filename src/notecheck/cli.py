@@ -85,7 +85,8 @@ def scan(
     except NotecheckError as exc:
         _fail(exc)
     stream = open(output, "a" if resume else "w", encoding="utf-8", newline="") if output else sys.stdout
-    renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
+    extra = {"inputs": paths} if fmt == Format.html else {}  # the report's header names the input
+    renderer = RENDERERS[fmt.value](stream, include_text=not no_text, **extra)
     progress = _progress(quiet_)
     try:
         with progress as bar:
