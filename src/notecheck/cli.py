@@ -177,6 +177,7 @@ def spark_scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Column with the date of service."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the results (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
@@ -196,6 +197,7 @@ def spark_scan(
         summary = run_spark_scan(
             path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
+            date_format=date_format,
         )
     except NotecheckError as exc:
         _fail(exc)
