@@ -210,7 +210,7 @@ def _missing(result: NoteResult, hints: Hints) -> list[dict]:
             finding = result.elements.get(el)
             why = hints.why(result, c, el)
             if reasons and (finding is None or not finding.present):
-                why = "mentioned, but no mention counts"
+                why = "the mentions found do not count"
             items.append({"code": c.code, "element": el, "css": _css_name(el), "reasons": ", ".join(reasons),
                           "why": why, "hint": hints.satisfy(result, c, el)})
     return items
