@@ -68,6 +68,7 @@ class ServeSettings:
     timeout: float = 30.0  # seconds per request, reading the body included
     max_note_bytes: int = 1_000_000
     rules_dir: str | None = None
+    date_format: str | None = None  # strptime format tried first on dates of service
 
 
 # --------------------------------------------------------------------------- request and response bodies
@@ -244,7 +245,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
     from notecheck.check import Checker
 
-    checker = checker or Checker(settings.rules_dir)
+    checker = checker or Checker(settings.rules_dir, date_format=settings.date_format)
     runner = _Runner(checker)
     rules = checker.rules
     options = ReadOptions(max_note_bytes=settings.max_note_bytes)
