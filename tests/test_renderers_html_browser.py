@@ -128,3 +128,25 @@ def test_renderers_html_browser_shows_every_note_highlighted_and_filters(report,
     # no script error and no Content-Security-Policy violation
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+def test_renderers_html_browser_sorts_by_a_pass_through_column(report, browser, tmp_path):
+    from dataclasses import replace
+
+    from selenium.webdriver.support.ui import Select
+
+    _, results = report
+    providers = ["Dr Cole", "", "Dr Avery", "Dr Brook"]
+    picked = [replace(r, columns=(("provider", providers[i % 4] or None),)) for i, r in enumerate(results[:8])]
+    out = io.StringIO()
+    renderer = HtmlRenderer(out, include_text=True, inputs=["export.csv"])
+    for r in picked:
+        renderer.write(r)
+    renderer.close()
+    path = tmp_path / "kept.html"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    browser.get(path.as_uri())
+    Select(browser.find_element("id", "f-sort")).select_by_visible_text("provider")
+    shown = [c.get_attribute("data-k0") for c in visible_cards(browser)]
+    assert shown == sorted(p for p in shown if p) + [""] * shown.count("")
+    assert shown[0] == "Dr Avery" and shown[-1] == ""
