@@ -32,8 +32,8 @@ from spacy.tokens import Doc
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 from .rules import RulePack
 
-# (category, direction, start, end, lo, hi, allowed, excluded, terminated_by): one matched cue and its scope
-_CAT, _DIR, _START, _END, _LO, _HI, _ALLOWED, _EXCLUDED, _TERMINATED_BY = range(9)
+# (category, direction, start, end, lo, hi, allowed, excluded, terminated_by, ends): one matched cue and its scope
+_CAT, _DIR, _START, _END, _LO, _HI, _ALLOWED, _EXCLUDED, _TERMINATED_BY, _ENDS = range(10)
 
 REASONS = ("negated", "historical", "hypothetical", "planned", "other_experiencer")
 
@@ -68,7 +68,8 @@ def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
         return [rule]
     return [
         ConTextRule(literal=f, category=rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
-                    excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by)
+                    excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by,
+                    metadata=rule.metadata)
         for f in forms
     ]
 
@@ -92,6 +93,7 @@ def context_rules(rules: RulePack) -> list[ConTextRule]:
                 allowed_types=set(spec.allowed_types) if spec.allowed_types else None,
                 excluded_types=set(spec.excluded_types) if spec.excluded_types else None,
                 max_scope=spec.max_scope,
+                metadata={"ends": [c.upper() for c in spec.ends]} if spec.ends else None,
             )
         )
     return [p for r in out for p in _as_phrase_rules(r)]
@@ -111,7 +113,6 @@ class ContextEngine:
         self.pseudo = MedspacyMatcher(nlp, phrase_matcher_attr="LOWER", prune=True)
         self.pseudo.add([ConTextRule(literal=p, category="PSEUDO_NEGATION", direction="PSEUDO")
                          for p in rules.context.pseudo_negations])
-        self.negations = frozenset(c.upper() for c in rules.context.part_of_term)
         self.strings = nlp.vocab.strings
         self.colon = self.strings.add(":")
         self.open, self.close = self.strings.add("("), self.strings.add(")")
@@ -120,8 +121,10 @@ class ContextEngine:
         for rule_id, rule in self.matcher.rule_map.items():
             if getattr(rule, "max_targets", None) is not None or getattr(rule, "on_modifies", None) is not None:
                 raise ValueError(f"context rule '{rule.literal}': max_targets and on_modifies are not supported")
+            ends = (rule.metadata or {}).get("ends")
             self.cue_of[rule_id] = (rule.category, rule.direction.upper(), rule.max_scope, rule.allowed_types,
-                                    rule.excluded_types, frozenset(t.upper() for t in (rule.terminated_by or ())))
+                                    rule.excluded_types, frozenset(t.upper() for t in (rule.terminated_by or ())),
+                                    frozenset(ends) if ends else None)
 
     # ------------------------------------------------------------------ matching
 
@@ -190,7 +193,7 @@ class ContextEngine:
         if not matches:
             return {}
         taken: set[int] = set()
-        if self.negations and len(self.pseudo.rule_map):
+        if len(self.pseudo.rule_map):
             for _rid, s, e in self._matches(doc, self.pseudo):
                 taken.update(range(s, e))
         for rule_id, start, end in matches:
@@ -198,14 +201,14 @@ class ContextEngine:
             group = by_sentence.get(k)
             if group is None or end > ends[k]:
                 continue
-            cat, direction, max_scope, allowed, excluded, terminated_by = self.cue_of[rule_id]
-            if cat in self.negations and taken and not taken.isdisjoint(range(start, end)):
-                continue  # the "no" of "no blood on aspiration" negates nothing else
+            cat, direction, max_scope, allowed, excluded, terminated_by, cut = self.cue_of[rule_id]
+            if taken and not taken.isdisjoint(range(start, end)):
+                continue  # the "no" (and the "return") of "no blood return" are that phrase's, no cue for anything
             lo = end if direction == "FORWARD" else starts[k]
             hi = start if direction == "BACKWARD" else ends[k]
             if max_scope is not None:
                 lo, hi = max(lo, start - max_scope), min(hi, end + max_scope)
-            group[1].append([cat, direction, start, end, lo, hi, allowed, excluded, terminated_by])
+            group[1].append([cat, direction, start, end, lo, hi, allowed, excluded, terminated_by, cut])
         links: dict[tuple[int, int, str], tuple[tuple[str, int], ...]] = {}
         orth = None
         for k, (sentence_targets, cues) in by_sentence.items():
@@ -258,6 +261,8 @@ def _limit(c: list, other: list) -> None:
         return
     if other[_DIR] != "TERMINATE" and other[_CAT] not in c[_TERMINATED_BY] and other[_CAT] != c[_CAT]:
         return
+    if other[_DIR] == "TERMINATE" and other[_ENDS] is not None and c[_CAT] not in other[_ENDS]:
+        return  # "positive for" ends a negation, not "family history"
     if c[_CAT] == other[_CAT] and (c[_ALLOWED] != other[_ALLOWED] or c[_EXCLUDED] != other[_EXCLUDED]):
         return
     if c[_DIR] in ("FORWARD", "BIDIRECTIONAL") and other[_START] > c[_START]:

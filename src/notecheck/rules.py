@@ -100,6 +100,7 @@ class ContextRuleSpec(_Strict):
     allowed_types: list[ElementName] | None = None
     excluded_types: list[ElementName] | None = None
     max_scope: int | None = None
+    ends: list[str] | None = None  # TERMINATE only: the categories whose scope it ends (default: every one)
     match: list[str] = []  # notes in which this cue must exclude a mention
     no_match: list[str] = []  # notes in which it must not
 
