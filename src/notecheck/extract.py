@@ -120,7 +120,6 @@ class Extractor:
         self.rules = rules
         self.reasons = dict(ctx.reasons)
         self.ignore = frozenset(ctx.ignore_categories)
-        self.part_of_term = frozenset(ctx.part_of_term)
         self.never = {cat: frozenset(els) for cat, els in ctx.never_excluded_by.items()}
         self.value_filter = {cat: {el: frozenset(v) for el, v in m.items()} for cat, m in ctx.value_filter.items()}
         self.placeholder = re.compile(r"^\s*(?:" + "|".join(ctx.placeholders) + r")\s*(?:ml|cc|units|mg)?\s*$", re.I)
@@ -178,12 +177,12 @@ class Extractor:
         k = sents.index(span.start)
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
-    def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
+    def _context_reason(self, span: Span, element: str, value: str) -> str | None:
+        """Why a cue rules the mention out. A cue inside the mention (the "no" of "no complications") never
+        reaches it (context.py); for the sentence's other mentions it is a cue like any other."""
         for cat, cue_start in modifiers_of(span.doc, span):
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
-            if cat in self.part_of_term and cue_start in in_term:
-                continue  # the "no" of "no complications" is part of that term
             only = self.value_filter.get(cat, {}).get(element)
             if only is not None and value not in only:
                 continue
@@ -292,9 +291,8 @@ class Extractor:
         spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc, text)
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
-        in_term = {i for s in spans for i in range(s.start, s.end)}
         agent_sents = {sents.index(s.start) for s in spans
-                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
+                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
         for span in spans:
             element, value = span.label_, span.kb_id_
             start_char, end_char = span.start_char, span.end_char
@@ -307,7 +305,7 @@ class Extractor:
                 if value is None:
                     continue
             sec = section_obj(start_char)
-            reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec, sents)
+            reason = self._context_reason(span, element, value) or self._section_reason(span, element, value, sec, sents)
             if _UNTICKED.search(text, max(0, start_char - 8), start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
             in_field = any(el == element and s <= start_char and end_char <= e for el, s, e in fields)

@@ -110,7 +110,6 @@ class ContextFile(_Strict):
     drop_default_rules: list[str] = []  # literals of medspaCy default rules replaced by ours
     reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
     ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
-    part_of_term: list[str] = []  # cue categories that are no cue inside a term ("no" in "no complications")
     pseudo_negations: list[str] = []  # phrases whose negation words negate nothing ("no blood on aspiration")
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
     value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
