@@ -35,6 +35,7 @@ from .rules import RulePack
 # (category, direction, start, end, lo, hi, allowed, excluded, terminated_by, ends): one matched cue and its scope
 _CAT, _DIR, _START, _END, _LO, _HI, _ALLOWED, _EXCLUDED, _TERMINATED_BY, _ENDS = range(10)
 
+_PSEUDO_NEGATION = "PSEUDO_NEGATION"
 REASONS = ("negated", "historical", "hypothetical", "planned", "other_experiencer")
 
 
@@ -109,11 +110,12 @@ class ContextEngine:
 
     def __init__(self, nlp, rules: RulePack):
         self.matcher = MedspacyMatcher(nlp, phrase_matcher_attr="LOWER", prune=True)
-        self.matcher.add(context_rules(rules))
-        self.pseudo = MedspacyMatcher(nlp, phrase_matcher_attr="LOWER", prune=True)
-        self.pseudo.add([ConTextRule(literal=p, category="PSEUDO_NEGATION", direction="PSEUDO")
-                         for p in rules.context.pseudo_negations])
+        # pseudo-negations are matched with the cues, so the longest match wins as for any cue ("no blood
+        # return" over "no" and "return"); the graph then leaves them out: they cut no other cue's scope
+        self.matcher.add(context_rules(rules) + [ConTextRule(literal=p, category=_PSEUDO_NEGATION, direction="PSEUDO")
+                                                 for p in rules.context.pseudo_negations])
         self.strings = nlp.vocab.strings
+        self._inline: dict[int, bool] = {}
         self.colon = self.strings.add(":")
         self.open, self.close = self.strings.add("("), self.strings.add(")")
         # a rule as the plain values the graph reads
@@ -130,54 +132,58 @@ class ContextEngine:
 
     def _matches(self, doc: Doc, matcher: MedspacyMatcher) -> list[tuple[str, int, int]]:
         """``(rule id, start, end)`` of each match, with in-line runs of spaces taken out of the Doc first."""
-        space = doc.to_array(IS_SPACE)
-        inline = [i for i in np.flatnonzero(space).tolist() if "\n" not in doc[i].text]
+        space = np.flatnonzero(doc.to_array(IS_SPACE))
+        if not len(space):
+            return [(self.strings[m], s, e) for m, s, e in matcher(doc)]
+        orth = doc.to_array(ORTH)
+        inline = [i for i, o in zip(space.tolist(), orth[space].tolist()) if self._inline_space(o)]
         if not inline:
             return [(self.strings[m], s, e) for m, s, e in matcher(doc)]
         keep = np.ones(len(doc), dtype=bool)
         keep[inline] = False
         index = np.flatnonzero(keep)
-        words = [self.strings[o] for o in doc.to_array(ORTH)[index].tolist()]
+        words = [self.strings[o] for o in orth[index].tolist()]
         squeezed = Doc(doc.vocab, words=words)
         index = index.tolist()
         return [(self.strings[m], index[s], index[e - 1] + 1) for m, s, e in matcher(squeezed)]
 
+    def _inline_space(self, orth: int) -> bool:
+        """Whether a whitespace token holds no line break (cached by its string id)."""
+        found = self._inline.get(orth)
+        if found is None:
+            found = self._inline[orth] = "\n" not in self.strings[orth]
+        return found
+
     # ------------------------------------------------------------------ boundaries
 
-    def _boundaries(self, doc: Doc, orth: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
-        """Token spans in ``lo:hi`` that end every cue's scope: an ALL-CAPS label and its colon
-        ("CLINICAL HISTORY:") and a list marker ``2)`` with no ``(`` before it."""
-        out = []
-        for i in np.flatnonzero(orth[lo:hi] == self.colon).tolist():
-            i += lo
-            j = i
-            while j - 1 >= lo and i - j < 6:
-                t = doc[j - 1]
-                if t.is_space or (t.is_alpha and t.is_upper) or t.text in ("/", "&", "-"):
-                    j -= 1
-                else:
-                    break
-            if j < i and any(doc[k].is_alpha and len(doc[k]) > 1 for k in range(j, i)):
-                out.append((j, i + 1))
-        depth = 0
-        for i in np.flatnonzero((orth[lo:hi] == self.open) | (orth[lo:hi] == self.close)).tolist():
-            if orth[lo + i] == self.open:
-                depth += 1
-            elif depth:
-                depth -= 1
-            else:
-                out.append((lo + i, lo + i + 1))
-        return out
-
-    def _parentheses(self, orth: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
-        """``(open, close)`` token indices of each matched pair of parentheses in ``lo:hi``."""
-        pairs, stack = [], []
-        for i in np.flatnonzero((orth[lo:hi] == self.open) | (orth[lo:hi] == self.close)).tolist():
-            if orth[lo + i] == self.open:
-                stack.append(lo + i)
+    def _marks(self, doc: Doc) -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+        """Token positions that bound a cue's scope, found once per Doc: colons, matched ``( )`` pairs, and
+        list markers (a ``)`` with no open ``(`` before it, as in "2) No effusion")."""
+        orth = doc.to_array(ORTH)
+        colons = np.flatnonzero(orth == self.colon).tolist()
+        pairs, markers, stack = [], [], []
+        for i in np.flatnonzero((orth == self.open) | (orth == self.close)).tolist():
+            if orth[i] == self.open:
+                stack.append(i)
             elif stack:
-                pairs.append((stack.pop(), lo + i))
-        return pairs
+                pairs.append((stack.pop(), i))
+            else:
+                markers.append((i, i + 1))
+        return colons, pairs, markers
+
+    @staticmethod
+    def _header(doc: Doc, colon: int, lo: int) -> tuple[int, int] | None:
+        """The ALL-CAPS label before a colon ("CLINICAL HISTORY:"), as a token span with its colon, or None."""
+        j = colon
+        while j - 1 >= lo and colon - j < 6:
+            t = doc[j - 1]
+            if t.is_space or (t.is_alpha and t.is_upper) or t.text in ("/", "&", "-"):
+                j -= 1
+            else:
+                break
+        if j < colon and any(doc[k].is_alpha and len(doc[k]) > 1 for k in range(j, colon)):
+            return j, colon + 1
+        return None
 
     # ------------------------------------------------------------------ the graph
 
@@ -192,41 +198,42 @@ class ContextEngine:
         matches = self._matches(doc, self.matcher)
         if not matches:
             return {}
-        taken: set[int] = set()
-        if len(self.pseudo.rule_map):
-            for _rid, s, e in self._matches(doc, self.pseudo):
-                taken.update(range(s, e))
         for rule_id, start, end in matches:
             k = bisect.bisect_right(starts, start) - 1
             group = by_sentence.get(k)
             if group is None or end > ends[k]:
                 continue
             cat, direction, max_scope, allowed, excluded, terminated_by, cut = self.cue_of[rule_id]
-            if taken and not taken.isdisjoint(range(start, end)):
-                continue  # the "no" (and the "return") of "no blood return" are that phrase's, no cue for anything
+            if cat == _PSEUDO_NEGATION:
+                continue  # "no blood on aspiration": its words are no cue for anything
             lo = end if direction == "FORWARD" else starts[k]
             hi = start if direction == "BACKWARD" else ends[k]
             if max_scope is not None:
                 lo, hi = max(lo, start - max_scope), min(hi, end + max_scope)
             group[1].append([cat, direction, start, end, lo, hi, allowed, excluded, terminated_by, cut])
         links: dict[tuple[int, int, str], tuple[tuple[str, int], ...]] = {}
-        orth = None
+        marks = None
         for k, (sentence_targets, cues) in by_sentence.items():
             if not cues:
                 continue
-            if orth is None:
-                orth = doc.to_array(ORTH)
+            if marks is None:
+                marks = self._marks(doc)
+            colons, pairs, markers = marks
             lo, hi = starts[k], ends[k]
-            for b0, b1 in self._boundaries(doc, orth, lo, hi):
+            bounds = [b for i in colons[bisect.bisect_left(colons, lo): bisect.bisect_left(colons, hi)]
+                      if (b := self._header(doc, i, lo)) is not None]
+            bounds += [m for m in markers if lo <= m[0] < hi]
+            for b0, b1 in bounds:
                 for c in cues:
                     if b0 >= c[_END]:
                         c[_HI] = min(c[_HI], b0)
                     elif b1 <= c[_START]:
                         c[_LO] = max(c[_LO], b1)
-            for p0, p1 in self._parentheses(orth, lo, hi):
-                for c in cues:
-                    if p0 < c[_START] and c[_END] <= p1:  # a cue inside parentheses stays inside them
-                        c[_LO], c[_HI] = max(c[_LO], p0 + 1), min(c[_HI], p1)
+            for p0, p1 in pairs:
+                if lo <= p0 < hi:
+                    for c in cues:
+                        if p0 < c[_START] and c[_END] <= p1:  # a cue inside parentheses stays inside them
+                            c[_LO], c[_HI] = max(c[_LO], p0 + 1), min(c[_HI], p1)
             _limit_scopes(cues)
             for t_start, t_end, label in sentence_targets:
                 up = label.upper()

@@ -32,6 +32,7 @@ SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MODIFIERS_KEY = "notecheck_modifiers"
+MENTIONS_KEY = "notecheck_mentions"  # (start, end, element) of each mention, as plain tuples
 
 
 class _KeepText:
@@ -209,6 +210,7 @@ class TermMatcher:
                     spans.append((start, end, element, value))
         spans.sort()
         doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
+        doc.user_data[MENTIONS_KEY] = [(s, e, el) for s, e, el, _v in spans]
         return doc
 
 
@@ -225,9 +227,11 @@ class SentenceContext:
         self.engine = ContextEngine(nlp, rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = doc.spans[SPAN_GROUP]
-        if len(found):
-            doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, [(s.start, s.end, s.label_) for s in found])
+        mentions = doc.user_data.get(MENTIONS_KEY)
+        if mentions is None:
+            mentions = [(s.start, s.end, s.label_) for s in doc.spans[SPAN_GROUP]]
+        if mentions:
+            doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions)
         return doc
 
 
