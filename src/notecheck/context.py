@@ -9,7 +9,8 @@ over plain tuples, one sentence at a time and only where a sentence holds a targ
 measured errors asked for:
 
 - pseudo-negations (``pseudo_negations`` in context.yml: "no blood on aspiration", "without contrast") are
-  phrases of their own: the negation words inside them negate nothing, and they cut no other cue's scope;
+  phrases of their own: they negate only what they hold after their first word ("without contrast" negates
+  "contrast"), nothing outside them, and they cut no other cue's scope;
 - scope ends at clause boundaries: the ``TERMINATE`` rules of context.yml (";", "but", "however",
   "positive for", "presents" ...), a header flattened onto the line ("... CLINICAL HISTORY: ..."), a list
   marker ``2)``, and the parentheses around a cue ("(no contrast)" reaches nothing outside them);
@@ -36,6 +37,7 @@ from .rules import RulePack
 _CAT, _DIR, _START, _END, _LO, _HI, _ALLOWED, _EXCLUDED, _TERMINATED_BY, _ENDS = range(10)
 
 _PSEUDO_NEGATION = "PSEUDO_NEGATION"
+NEGATED = "NEGATED_EXISTENCE"
 REASONS = ("negated", "historical", "hypothetical", "planned", "other_experiencer")
 
 
@@ -192,9 +194,9 @@ class ContextEngine:
             return {}
         starts = np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1).tolist() or [0]
         ends = starts[1:] + [len(doc)]
-        by_sentence: dict[int, tuple[list, list]] = {}
+        by_sentence: dict[int, tuple[list, list, list]] = {}  # targets, cues, pseudo-negations
         for target in targets:
-            by_sentence.setdefault(bisect.bisect_right(starts, target[0]) - 1, ([], []))[0].append(target)
+            by_sentence.setdefault(bisect.bisect_right(starts, target[0]) - 1, ([], [], []))[0].append(target)
         matches = self._matches(doc, self.matcher)
         if not matches:
             return {}
@@ -204,8 +206,9 @@ class ContextEngine:
             if group is None or end > ends[k]:
                 continue
             cat, direction, max_scope, allowed, excluded, terminated_by, cut = self.cue_of[rule_id]
-            if cat == _PSEUDO_NEGATION:
-                continue  # "no blood on aspiration": its words are no cue for anything
+            if cat == _PSEUDO_NEGATION:  # "no blood on aspiration": its words are no cue for anything outside it
+                group[2].append((start, end))
+                continue
             lo = end if direction == "FORWARD" else starts[k]
             hi = start if direction == "BACKWARD" else ends[k]
             if max_scope is not None:
@@ -213,7 +216,11 @@ class ContextEngine:
             group[1].append([cat, direction, start, end, lo, hi, allowed, excluded, terminated_by, cut])
         links: dict[tuple[int, int, str], tuple[tuple[str, int], ...]] = {}
         marks = None
-        for k, (sentence_targets, cues) in by_sentence.items():
+        for k, (sentence_targets, cues, pseudo) in by_sentence.items():
+            for p0, p1 in pseudo:  # what a pseudo-negation holds after its first word is what it negates
+                for t in sentence_targets:
+                    if p0 < t[0] < p1:
+                        links[t] = links.get(t, ()) + ((NEGATED, p0),)
             if not cues:
                 continue
             if marks is None:
@@ -229,6 +236,8 @@ class ContextEngine:
                         c[_HI] = min(c[_HI], b0)
                     elif b1 <= c[_START]:
                         c[_LO] = max(c[_LO], b1)
+                    else:  # "HISTORY" in "CLINICAL HISTORY:" is a label, no cue (sections.yml says what it opens)
+                        c[_HI] = c[_LO]
             for p0, p1 in pairs:
                 if lo <= p0 < hi:
                     for c in cues:

@@ -19,6 +19,8 @@ from .models import ELEMENTS, ElementFinding, Evidence
 from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
+FINDING_REASONS = frozenset(("negated", "historical", "hypothetical", "planned", "other_experiencer"))
+
 _UNITS = {
     "ml": "mL", "mls": "mL", "cc": "mL", "ccs": "mL", "milliliter": "mL", "milliliters": "mL", "millilitre": "mL",
     "millilitres": "mL", "cm3": "mL", "unit": "units", "units": "units", "u": "units", "iu": "units",
@@ -201,6 +203,28 @@ class Extractor:
         if any(w in sent for w in sec.unless):
             return None
         return self.reasons.get(sec.category, sec.category.lower())
+
+    def finding_reasons(self, doc: Doc, targets: list[tuple[int, int, str] | None],
+                        links: dict) -> list[frozenset[str]]:
+        """``context_of``: the reasons that apply to each target as a clinical finding, from the cues that
+        reach it and the section it sits in (HISTORY, FAMILY HISTORY, PLAN), unless its sentence lifts it."""
+        text = doc_text(doc)
+        sec_starts, secs = self.sections(doc)
+        sents = _Sentences(doc, text)
+        out = []
+        for target in targets:
+            if target is None:
+                out.append(frozenset())
+                continue
+            found = {self.reasons.get(cat, cat.lower()) for cat, _ in links.get(target, ()) if cat not in self.ignore}
+            i = bisect.bisect_right(sec_starts, doc[target[0]].idx) - 1
+            sec = secs[i] if i >= 0 else None
+            if sec is not None and sec.category is not None and sec.category not in self.ignore:
+                sentence = sents.text(target[0]).lower()
+                if not any(w in sentence for w in sec.unless):
+                    found.add(self.reasons.get(sec.category, sec.category.lower()))
+            out.append(frozenset(found & FINDING_REASONS))
+        return out
 
     @staticmethod
     def _side_reason(span: Span, written: str, anchors: list[tuple[int, int]], treated: bool,
