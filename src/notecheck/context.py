@@ -103,8 +103,9 @@ def context_rules(rules: RulePack) -> list[ConTextRule]:
 
 
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    """medspaCy's ``tuple_overlaps``."""
-    return a0 <= b0 < a1 or a0 < b1 <= a1
+    """Whether two token ranges share a token. (medspaCy's ``tuple_overlaps`` misses a range that holds the
+    other: the "no" inside "Neck supple, no lymphadenopathy" negated the whole finding.)"""
+    return a0 < b1 and b0 < a1
 
 
 class ContextEngine:
