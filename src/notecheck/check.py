@@ -111,7 +111,7 @@ class Checker:
         )
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
-        findings = self.extractor(doc)
+        findings, documented = self.extractor(doc)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:
@@ -132,6 +132,7 @@ class Checker:
             rules_version=self.rules.version,
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
+            procedure_documented=documented,
         )
 
 

@@ -43,6 +43,8 @@ _LIMB_SIDES = frozenset("LUE RUE LLE RLE".split())
 _IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
 _VERB_BEFORE_LEFT = frozenset("was were is are be been being and then he she they patient needle".split())
 _AFTER_LEFT_VERB = frozenset("in the with for at to home without".split())
+_TODAY = get_string_id("today")
+_DOING = frozenset(("nerve_target", "agent", "volume", "muscles"))  # what a procedure is done to or with
 _UNTICKED = re.compile(r"\[\s*\]\s*$")
 _NEGATING_VALUE = re.compile(r"^(no|not|none|declined|refused|unable|denied|deferred)\b", re.I)
 _PLANNED_VALUE = re.compile(r"^(will|to be|plan|planned|pending)\b", re.I)
@@ -144,6 +146,15 @@ class Extractor:
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
         }
+        scope = ctx.procedure_scope
+        self.not_performed = (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in scope.not_performed) + r")\b", re.I)
+                              if scope.not_performed else None)
+        self.performed = frozenset(get_string_id(w.lower()) for w in scope.performed)
+        self.scope_sections = frozenset(scope.sections)
+        self.scope_kept = frozenset(scope.kept_elements)
+        self.visit_headers = frozenset(normalize_label(h) for h in scope.visit_headers)
+        self.visit_titles = (re.compile(r"\b(?:" + "|".join(re.escape(t) for t in scope.visit_titles) + r")\b", re.I)
+                             if scope.visit_titles else None)
         self.requires_agent_kind = {
             n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
         }
@@ -294,7 +305,9 @@ class Extractor:
 
     # ------------------------------------------------------------------ the whole note
 
-    def __call__(self, doc: Doc) -> dict[str, ElementFinding]:
+    def __call__(self, doc: Doc) -> tuple[dict[str, ElementFinding], bool]:
+        """One ElementFinding per element, and whether the note documents a procedure done in this encounter
+        (when it does not, only ``procedure_scope.kept_elements`` can be present)."""
         text = doc_text(doc)
         headers = doc.user_data.get(HEADERS_KEY, [])
         sec_starts, secs = self.sections(doc)
@@ -314,6 +327,7 @@ class Extractor:
 
         spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc, text)
+        counted_sents: set[int] = set()
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         agent_sents = {sents.index(s.start) for s in spans
                        if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
@@ -344,12 +358,38 @@ class Extractor:
                 Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)
             )
+            if reason is None and element in _DOING:
+                counted_sents.add(sents.index(span.start))
 
         for element, kinds in self.requires_agent_kind.items():
             if not any(e.reason is None and self.agent_kinds.get(e.value) in kinds for e in evidence["agent"]):
                 evidence[element] = [e if e.reason else _with_reason(e, "no_chemodenervation_agent") for e in evidence[element]]
 
-        return {el: _finding(el, evs) for el, evs in evidence.items()}
+        documented = self._documents_procedure(text, headers, secs, counted_sents, sents)
+        if not documented:
+            for element in ELEMENTS:
+                if element not in self.scope_kept:
+                    evidence[element] = [e if e.reason else _with_reason(e, "no_procedure_documented")
+                                         for e in evidence[element]]
+        return {el: _finding(el, evs) for el, evs in evidence.items()}, documented
+
+    def _documents_procedure(self, text: str, headers, secs: list[_Section], counted_sents: set[int],
+                             sents: _Sentences) -> bool:
+        """False when the note says no procedure was done ("no procedure performed"), or when it is a visit
+        note (a consult's or progress note's headers, a "Follow-up visit" title) with no procedure section and
+        no sentence saying something was done to a counted target, agent, amount or muscle, or done today."""
+        if self.not_performed is not None and self.not_performed.search(text):
+            return False
+        first_line = text.lstrip()[:120].split("\n", 1)[0].lower()
+        visit = any(label in self.visit_headers for _s, _e, label in headers) or (
+            self.visit_titles is not None and self.visit_titles.search(first_line) is not None)
+        if not visit or any(sec.name in self.scope_sections for sec in secs):
+            return True
+        for k in range(len(sents.starts)):
+            words = sents.words(k)
+            if not self.performed.isdisjoint(words) and (k in counted_sents or _TODAY in words):
+                return True
+        return False
 
 
 def _with_reason(ev: Evidence, reason: str) -> Evidence:
