@@ -135,6 +135,13 @@ class Extractor:
         for name, ef in rules.elements.items():
             for lb in ef.labels:
                 self.element_of_label.setdefault(normalize_label(lb), name)
+        # a label that several elements list ("Levels: right L4 medial branch") is a field of each of them
+        self.also_of_label: dict[str, tuple[str, ...]] = {}
+        for name, ef in rules.elements.items():
+            for lb in ef.labels:
+                key = normalize_label(lb)
+                if self.element_of_label[key] != name and ef.reports_values:
+                    self.also_of_label[key] = (*self.also_of_label.get(key, ()), name)
         self.label_contains = [(w.lower(), n) for n, ef in rules.elements.items() for w in ef.label_contains]
         self.header_contains = [(w.lower(), spec) for spec in rules.sections.sections for w in spec.header_contains]
         self.cues = {  # as string ids, compared with _Sentences.words
@@ -292,6 +299,7 @@ class Extractor:
                 evidence[element].append(Evidence(start, max(end, v_end), text[start:max(end, v_end)], section, None, "placeholder"))
                 continue
             fields.add((element, v_start, v_end))
+            fields.update((other, v_start, v_end) for other in self.also_of_label.get(label, ()))
             if element not in self.valueless:
                 continue  # vocabulary elements are found by their terms inside the value
             reason = None

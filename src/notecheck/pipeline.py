@@ -277,6 +277,8 @@ class _Defaults(English.Defaults):
 
     # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
     infixes = list(English.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
+    # a sentence's period after a word ending in a capital ("... 60 units onabotulinumtoxinA.") is its own token
+    suffixes = list(English.Defaults.suffixes) + [r"(?<=[a-z][A-Z])\."]
     # spaCy's special cases for whitespace ("\n", "\t", " ", "\xa0") stop its tokenizer from caching words for the
     # rest of a text once one is met (has_special in spacy/tokenizer.pyx): after a note's first line break every
     # word went through the affix rules again, ten times slower. Whitespace tokens come out the same without them.
