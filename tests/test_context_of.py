@@ -35,6 +35,8 @@ AFFIRMED_AND_NEGATED = [
     row("The patient has a cough.", "cough", set(), "affirmed"),
     row("No fever or chills.", "chills", {N}, "negated-list"),
     row("She denies any diaphoresis.", "diaphoresis", {N}, "denies"),
+    row("SKIN:  No rashes.", "rashes", {N}, "no-after-a-header-colon"),
+    row("Fever: no.", "Fever", {N}, "colon-no-looks-back"),
     row("Culture negative   for MRSA.", "MRSA", {N}, "negative-for-across-spaces"),
     row("Smear -ve for malaria.", "malaria", {N}, "minus-ve-for"),
     row("Her headache resolved.", "headache", {N}, "resolved-looks-back"),
