@@ -156,6 +156,7 @@ class Extractor:
         scope = ctx.procedure_scope
         self.not_performed = (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in scope.not_performed) + r")\b", re.I)
                               if scope.not_performed else None)
+        self.not_performed_phrases = tuple(p.lower() for p in scope.not_performed)
         self.performed = frozenset(get_string_id(w.lower()) for w in scope.performed)
         self.scope_sections = frozenset(scope.sections)
         self.scope_kept = frozenset(scope.kept_elements)
@@ -386,8 +387,10 @@ class Extractor:
         """False when the note says no procedure was done ("no procedure performed"), or when it is a visit
         note (a consult's or progress note's headers, a "Follow-up visit" title) with no procedure section and
         no sentence saying something was done to a counted target, agent, amount or muscle, or done today."""
-        if self.not_performed is not None and self.not_performed.search(text):
-            return False
+        if self.not_performed is not None:
+            lower = text.lower()  # a substring test first: the regex alone costs more than the rest of the scope
+            if any(p in lower for p in self.not_performed_phrases) and self.not_performed.search(text):
+                return False
         first_line = text.lstrip()[:120].split("\n", 1)[0].lower()
         visit = any(label in self.visit_headers for _s, _e, label in headers) or (
             self.visit_titles is not None and self.visit_titles.search(first_line) is not None)
