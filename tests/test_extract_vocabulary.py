@@ -40,6 +40,7 @@ ROWS = [
     ("placement_confirmation", "Paresthesia was elicited in the V2 distribution before injection.", {"stimulation"}),
     ("placement_confirmation", "Sensory stim at 0.4 V reproduced concordant pain.", {"stimulation"}),
     ("placement_confirmation", "CSF return confirmed the cistern and 0.3 mL of contrast outlined it.", {"contrast"}),
+    ("placement_confirmation", "Needles to the L4 medial branch; neg asp; 0.5 cc 0.5% bupivacaine.", {"aspiration"}),
 ]
 
 
