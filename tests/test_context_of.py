@@ -70,6 +70,7 @@ HISTORICAL = [
     row("History of diabetes who presents with chest pain.", "chest pain", set(), "presents-ends-history"),
     row("She is status post multiple back surgeries.", "back surgeries", {H}, "status-post-finding"),
     row("He is a former smoker.", "smoker", {H}, "former"),
+    row("Fibrosis near an old rib fracture.", "rib fracture", {H}, "old"),
     row("She quit smoking.", "smoking", {H}, "quit"),
     row("PAST MEDICAL HISTORY: Hypertension and gout.", "gout", {H}, "history-section"),
     row("Family history of diabetes.", "diabetes", {O}, "family-history-is-other-not-historical"),
