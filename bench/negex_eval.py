@@ -32,7 +32,7 @@ DECISIONS = {
     "historical": (lambda row: row["temporality"] == "historical", lambda r: "historical" in r),
     "hypothetical": (lambda row: row["temporality"] in ("hypothetical", "not particular"),
                      lambda r: bool(r & {"hypothetical", "planned"})),
-    "experiencer": (lambda row: row["experiencer"] == "other", lambda r: "other_experiencer" in r),
+    "experiencer": (lambda row: row["experiencer"] in ("other", "family member"), lambda r: "other_experiencer" in r),
 }
 
 
