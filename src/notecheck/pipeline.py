@@ -14,6 +14,10 @@ Besides ``doc.spans["notecheck"]``, what the components leave for the extractor 
 
 import re
 
+from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
+
+# isort: split
+
 import numpy as np
 from rapidfuzz import fuzz, process
 from spacy.attrs import IDX, LOWER, SENT_START
@@ -22,7 +26,6 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 from .caseless import Caseless, lowered
 from .context import ContextEngine
 from .errors import RuleFileError
