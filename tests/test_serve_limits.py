@@ -3,6 +3,7 @@ time per request (503); the server keeps answering after each. Start-up errors e
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -98,14 +99,16 @@ def test_serve_large_body_gets_413_early_and_readable(client, chunked):
             yield b"a" * 65536
 
     if chunked:
-        response = client.post("/v1/check", content=body(), headers=JSON)
-    else:
-        response = client.post("/v1/check", content=b"".join(body()), headers=JSON)
-        sent.clear()
-    assert response.status_code == 413 and str(MAX_BODY) in response.json()["detail"]
-    assert response.headers["connection"] == "close"
-    if chunked:
+        responses = [client.post("/v1/check", content=body(), headers=JSON)]
         assert sum(sent) < SENT_MB * 2**20 / 4  # what the socket buffers took, not the whole body
+    else:
+        # closing with unread bytes resets the connection, which now and then drops the answer
+        # (about 1 in 30 here without the lingering close): try it many times
+        whole = b"".join(body())[: 16 * 2**20]
+        responses = [client.post("/v1/check", content=whole, headers=JSON) for _ in range(30)]
+    for response in responses:
+        assert response.status_code == 413 and str(MAX_BODY) in response.json()["detail"]
+        assert response.headers["connection"] == "close"
     assert client.post("/v1/check", json={"text": NOTE}, headers=AUTH).status_code == 200
 
 
@@ -128,15 +131,16 @@ def test_serve_batch_size_limit(client, count, status):
 def test_serve_timeout_is_503_and_stops_the_abandoned_work(tmp_path):
     """After the 503, the notes of the batch that were not started are not checked: the worker's one
     checker is free again once the note it was on is done, and the next request is answered in time."""
-    big = SLOW_NOTE * 4  # about 105 kB: a second or more each; 8 of them, far over the timeout
+    big = SLOW_NOTE * 4  # about 105 kB: half a second or more each; 30 of them, far over the timeout
     with serving(tmp_path, "--timeout", "4") as (slow, out, err):
-        response = slow.post("/v1/check/batch", json={"notes": [{"text": big}] * 8})
+        response = slow.post("/v1/check/batch", json={"notes": [{"text": big}] * 30})
         assert response.status_code == 503 and "4 s" in response.json()["detail"]
         assert "obturator" not in response.text
         assert slow.get("/healthz").status_code == 200  # the event loop was never blocked
         assert slow.post("/v1/check", json={"text": NOTE}).status_code == 200  # within its own 4 s
         time.sleep(0.5)
-        assert "stopped after" in out.read_text() + err.read_text()
+        stopped = re.search(r"stopped after (\d+) of 30 notes", out.read_text() + err.read_text())
+        assert stopped and int(stopped.group(1)) < 30
 
 
 runner = CliRunner()
