@@ -211,7 +211,7 @@ SURROGATES = [
 def test_serve_lone_surrogate_is_an_error_record_not_a_failed_batch(client, checker):
     """JSON may escape half of a UTF-16 pair ("\\ud800"): valid JSON, but not text a record can carry."""
     items = ",".join(json.dumps(item) for item, _f, _i in SURROGATES)
-    body = '{"notes": [{"id": "fine", "text": %s, "codes": "64640-LT"}, %s]}' % (json.dumps(COMPLETE), items)
+    body = f'{{"notes": [{{"id": "fine", "text": {json.dumps(COMPLETE)}, "codes": "64640-LT"}}, {items}]}}'
     response = client.post("/v1/check/batch", content=body.encode(), headers={"content-type": "application/json"})
     assert response.status_code == 200
     records = response.json()

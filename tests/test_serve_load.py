@@ -5,6 +5,7 @@ Bounded: a fixed number of requests, short notes, timeouts on every wait."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -85,8 +86,8 @@ def test_serve_two_workers_answer_as_the_library(two_workers, checker):
 
 def test_serve_two_workers_are_two_processes(two_workers):
     """uvicorn's supervisor starts one process per worker, each with its own checker."""
-    children = open(f"/proc/{two_workers.pid}/task/{two_workers.pid}/children").read().split()
-    workers = [pid for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
+    children = Path(f"/proc/{two_workers.pid}/task/{two_workers.pid}/children").read_text().split()
+    workers = [pid for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
     assert len(workers) == 2
 
 

@@ -178,7 +178,7 @@ def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_b
         if name not in df.columns:
             raise InputError(f"{label}: no column '{name}'; columns: {', '.join(df.columns)}")
 
-    types = dict((f.name, f.dataType) for f in df.schema.fields)
+    types = {f.name: f.dataType for f in df.schema.fields}
     selected, aliases = [], {}
     for role, name in columns.roles().items():
         aliases[role] = f"_notecheck_{role}"

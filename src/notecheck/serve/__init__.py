@@ -5,7 +5,7 @@
     GET  /v1/codes          the supported codes
     GET  /v1/codes/{code}   a code's requirements, from the rule pack
     GET  /healthz           liveness and the rule-pack version (never needs the token)
-    GET  /openapi.json, /docs
+    GET  /openapi.json, and /docs with ``docs`` (off by default: Swagger UI loads its scripts from a CDN)
 
 A record is the output contract of ``models.to_record``, the same as ``notecheck scan`` writes.
 A body that does not fit the schema (not JSON, a missing or unknown field, a wrong type) is a 422
