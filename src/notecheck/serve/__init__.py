@@ -86,6 +86,7 @@ class ServeSettings:
     queue_depth: int = QUEUE_DEPTH
     hosts: frozenset | None = frozenset(LOOPBACK)  # names a Host header may give; None: any
     docs: bool = False  # /docs (Swagger UI, which loads its scripts from a CDN)
+    date_format: str | None = None  # strptime format tried first on dates of service
 
 
 # --------------------------------------------------------------------------- request and response bodies
@@ -100,7 +101,9 @@ class NoteIn(BaseModel):
     text: str = Field(..., description="The note text.")
     codes: str | list[str] | None = Field(
         None, description="Billed codes, e.g. \"64640-LT x2\" or [\"64640-LT\"]; without them, codes in the text are used.")
-    service_date: str | None = Field(None, description="Date of service, YYYY-MM-DD: picks the rules in force.")
+    service_date: str | None = Field(
+        None, description="Date of service (2025-06-01, 06/01/2025, 20250601, with or without a time): picks the rules "
+        "in force. An unreadable date is a bad_service_date warning in the record.")
 
 
 class BatchIn(BaseModel):
@@ -155,6 +158,11 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class WarningOut(BaseModel):
+    kind: str
+    message: str
+
+
 class RecordOut(BaseModel):
     """The output contract: the record `notecheck scan` writes for a note."""
 
@@ -167,6 +175,10 @@ class RecordOut(BaseModel):
     unsupported_codes: list[str]
     rules_version: str
     error: ErrorOut | None
+    service_date: str | None = Field(None, description="The date (ISO) that picked the rules; null: the newest rules.")
+    service_date_source: str = Field("none", description="column (the note's date), none (no date) or unreadable.")
+    warnings: list[WarningOut] = []
+    columns: dict[str, str | None] = {}
 
 
 # --------------------------------------------------------------------------- notes in
@@ -267,7 +279,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
     from notecheck.check import Checker
 
-    checker = checker or Checker(settings.rules_dir)
+    checker = checker or Checker(settings.rules_dir, date_format=settings.date_format)
     runner = _Runner(checker)
     rules = checker.rules
     options = ReadOptions(max_note_bytes=settings.max_note_bytes)
