@@ -21,6 +21,7 @@ class ReadOptions:
     date_col: str | None = None
     default_code: str | None = None
     max_note_bytes: int = 1_000_000
+    delimiter: str | None = None  # CSV field separator; None: sniffed from the header row
 
     def explicit_columns(self) -> dict[str, str | None]:
         return {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col}
@@ -32,9 +33,8 @@ def build_note(
     """``fields`` maps role (``id``, ``text``, ``code``, ``date``) -> raw value; a role left out
     means the row has no such field. ``row`` is the 1-based row (or line) number."""
     source = f"{label}:{row}"
-    note_id = cell_text(fields.get("id"))
-    if not note_id or has_undecodable(note_id):
-        note_id = source
+    # an id with undecodable bytes is kept: the result writes it escaped and says so (models.printable)
+    note_id = cell_text(fields.get("id")) or source
 
     def error(kind: str, what: str) -> ReadError:
         return ReadError(id=note_id, source=source, kind=kind, message=f"{label} {unit} {row}: {what}")
@@ -49,8 +49,9 @@ def build_note(
     values = {role: cell_text(value) for role, value in fields.items() if role != "text"}
     values["text"] = raw_text or ""
     for role, name in columns.roles().items():
-        if values.get(role) and has_undecodable(values[role]):
-            return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding")
+        if role != "id" and values.get(role) and has_undecodable(values[role]):
+            return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding, "
+                                     "or characters that are not valid Unicode")
     text = values["text"]
     if not text.strip():
         return error("empty", f"column '{columns.text}' is empty")
