@@ -54,6 +54,8 @@ def scan(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV field separator (default: sniffed from the header: , ; tab |)."),
+    stdin_format: Optional[str] = typer.Option(None, "--stdin-format", help="What - reads: jsonl, or text for one note (default: detected)."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack folder to use instead of the shipped one."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
@@ -92,7 +94,7 @@ def scan(
                 paths, renderer, checker=checker, jobs=jobs or default_jobs(), done=done,
                 on_result=(lambda _r: bar.advance(task)) if bar else None,
                 id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
-                default_code=code, max_note_bytes=max_note_bytes,
+                default_code=code, max_note_bytes=max_note_bytes, delimiter=_delimiter(delimiter), stdin_format=stdin_format,
             )
     except NotecheckError as exc:
         _fail(exc)
@@ -103,6 +105,12 @@ def scan(
     if not quiet_:
         typer.echo(summary.line(), err=True)
     raise typer.Exit(0 if summary.all_complete else 1)
+
+
+def _delimiter(value: str | None) -> str | None:
+    """``--delimiter``: one character, or a name for one that is awkward to type in a shell."""
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    return None if value is None else named.get(value.lower(), value)
 
 
 def _progress(quiet_: bool):

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from .check import Checker
-from .models import NoteInput, NoteResult, ReadError
+from .models import NoteInput, NoteResult, ReadError, escape_surrogates
 from .readers import read_notes
 
 
@@ -69,7 +69,7 @@ def resume_done(path: Path) -> set[str]:
 
 def _skip_done(items: Iterable[NoteInput | ReadError], done: set[str], summary: Summary) -> Iterator:
     for item in items:
-        if item.source in done:
+        if escape_surrogates(item.source) in done:  # the output holds sources as printable() wrote them
             summary.skipped += 1
             continue
         yield item
