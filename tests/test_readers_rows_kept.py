@@ -127,6 +127,14 @@ def test_readers_rows_kept_json_list_and_own_output(tmp_path):
     assert summary(read(one)) == ["9"]
 
 
+def test_readers_rows_kept_own_json_output_is_read_and_explained(tmp_path, checker):
+    from notecheck.models import to_record
+
+    output = write(tmp_path / "out.json", json.dumps([to_record(checker.check(NOTE, codes="64640-LT"))]))
+    [error] = read(output)
+    assert error.kind == "missing_column" and "a notecheck result, which holds no note text" in error.message
+
+
 def test_readers_rows_kept_parquet_corrupt_row_group_costs_only_its_rows(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")

@@ -17,6 +17,7 @@ from notecheck.readers.decode import open_text
 from notecheck.readers.records import ReadOptions, build_note
 from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
 
+_RESULT_KEYS = {"status", "elements", "codes", "rules_version"}  # a record notecheck wrote
 LINE_LIMIT_FACTOR = 4
 MIN_LINE_LIMIT = 1 << 20
 
@@ -174,6 +175,9 @@ def _item(value, label: str, number: int, columns: _Columns, options: ReadOption
         return _line_error(label, number, "malformed_row", "not a JSON object", unit)
     found = columns(value)
     if isinstance(found, ReadProblem):
+        if _RESULT_KEYS <= value.keys():
+            return _line_error(label, number, "missing_column", "a notecheck result, which holds no note text: "
+                               "scan the notes it came from", unit)
         return _line_error(label, number, found.kind, found.message.removeprefix(f"{label}: "), unit)
     fields = {role: value[name] for role, name in found.roles().items() if name in value}
     return build_note(label, number, fields, found, options, unit=unit)
