@@ -195,3 +195,15 @@ def test_scan_bad_input_sigterm_stops_workers_without_tracebacks(tmp_path):
     subprocess.run([NOTECHECK, "scan", notes, "--resume", out, "-j", "2", "-q"], check=False, timeout=600)
     sources = [json.loads(line)["source"] for line in out.read_text().splitlines()]
     assert sorted(sources) == sorted(str(p) for p in notes.iterdir())
+
+
+def test_scan_bad_input_library_text_with_lone_surrogates_is_checked_and_writable(checker):
+    import orjson
+
+    from notecheck.models import to_record
+
+    result = checker.check(NOTE + " \ud800 left \udcff", codes="64640-LT")
+    assert result.status in ("complete", "incomplete")
+    record = to_record(result)
+    orjson.dumps(record)  # raised TypeError (str is not valid UTF-8) on the evidence text
+    assert any("U+FFFD" in w for w in record["warnings"])

@@ -11,9 +11,11 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import re
 import signal
 import sys
 from collections import deque
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterable, Iterator
@@ -65,6 +67,7 @@ class Checker:
             yield from self._check_chunk(chunk)
 
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
+        chunk, replaced = _valid_texts(chunk)
         notes = [x for x in chunk if isinstance(x, NoteInput)]
         self._renew_pipeline(len(notes))
         try:
@@ -73,7 +76,7 @@ class Checker:
             docs = [self._doc(n) for n in notes]
         docs_iter = iter(docs)
         out = []
-        for item in chunk:
+        for position, item in enumerate(chunk):
             if isinstance(item, ReadError):
                 out.append(self.error_result(item.id, item.source, item.kind, item.message))
                 continue
@@ -81,7 +84,10 @@ class Checker:
             try:
                 if isinstance(doc, Exception):
                     raise doc
-                out.append(printable(self._result(item, doc)))
+                result = self._result(item, doc)
+                if position in replaced:
+                    result = replace(result, warnings=result.warnings + (REPLACED_WARNING,))
+                out.append(printable(result))
             except Exception as exc:  # noqa: BLE001 - one bad note must not end the batch
                 out.append(self._failed(item, exc))
         return out
@@ -136,6 +142,20 @@ class Checker:
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
         )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACED_WARNING = "text held characters that are not valid Unicode (lone surrogates): each was read as U+FFFD"
+
+
+def _valid_texts(chunk: list) -> tuple[list, set[int]]:
+    """Lone surrogates in a note's text (possible in text handed to the library directly; the readers
+    make them an ``encoding`` error) become U+FFFD, one for one, so that offsets still fit and every
+    writer can write the evidence. Returns the chunk and the positions of the notes changed."""
+    replaced = {i for i, x in enumerate(chunk) if isinstance(x, NoteInput) and _SURROGATE.search(x.text)}
+    if not replaced:
+        return chunk, replaced
+    return [replace(x, text=_SURROGATE.sub("\ufffd", x.text)) if i in replaced else x for i, x in enumerate(chunk)], replaced
 
 
 def _unbounded(nlp):
