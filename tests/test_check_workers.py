@@ -26,10 +26,9 @@ def killing_checker(tmp_path):
     flag = tmp_path / "killed-once"
 
     def result(note, doc):
-        if note.id.startswith("kill") and os.getpid() != parent:
-            if note.id == "kill" or not flag.exists():
-                flag.touch()
-                os.kill(os.getpid(), signal.SIGKILL)
+        if note.id.startswith("kill") and os.getpid() != parent and (note.id == "kill" or not flag.exists()):
+            flag.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
         return real(note, doc)
 
     checker._result = result

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from notecheck.errors import InputError
-from notecheck.models import NoteInput, ReadError
+from notecheck.models import NoteInput
 from notecheck.readers import delimited, read_notes
 
 NOTE = "Left obturator nerve phenol neurolysis, 5 mL."

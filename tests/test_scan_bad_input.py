@@ -4,8 +4,6 @@ shared checker; the command-line cases run ``notecheck scan`` itself."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import signal
@@ -92,7 +90,20 @@ def _nested(tmp_path):
                   + json.dumps({"id": "after", "text": NOTE}) + "\n")]
 
 
-def _deep_folder(tmp_path):
+@pytest.fixture
+def deep_folders():
+    """Removes the deep folders a test made, bottom up (shutil.rmtree recurses, on Python 3.11)."""
+    made: list[str] = []
+    yield made
+    for deepest in made:
+        for name in os.listdir(deepest):
+            os.remove(os.path.join(deepest, name))
+        while deepest.endswith("/d"):
+            os.rmdir(deepest)
+            deepest = deepest[:-2]
+
+
+def _deep_folder(tmp_path, made):
     root = tmp_path / "deep"
     (root / "a.txt").parent.mkdir()
     (root / "a.txt").write_text(NOTE)
@@ -100,8 +111,8 @@ def _deep_folder(tmp_path):
     for _ in range(1001):  # os.makedirs itself recurses
         deepest += "/d"
         os.mkdir(deepest)
-    deepest = Path(deepest)
-    (deepest / "z.txt").write_text(NOTE)
+    made.append(deepest)
+    (Path(deepest) / "z.txt").write_text(NOTE)
     return [root]
 
 
@@ -138,9 +149,10 @@ TABLE = {
 
 
 @pytest.mark.parametrize("row", sorted(TABLE))
-def test_scan_bad_input_table(checker, tmp_path, row):
+def test_scan_bad_input_table(checker, tmp_path, deep_folders, row):
     build, options, expected = TABLE[row]
-    summary, text = run(checker, tmp_path, build(tmp_path), **options)
+    paths = build(tmp_path, deep_folders) if build is _deep_folder else build(tmp_path)
+    _, text = run(checker, tmp_path, paths, **options)
     records = [json.loads(line) for line in text.splitlines()]
     assert [r["error"]["kind"] if r["error"] else "ok" for r in records] == expected
 
@@ -149,7 +161,7 @@ def test_scan_bad_input_note_longer_than_spacy_max_length(checker, tmp_path):
     """--max-note-bytes above spaCy's 1,000,000-character max_length: the note is checked (spaCy's E088 ended the batch)."""
     path = tmp_path / "long.txt"
     path.write_text(NOTE + " " * 1_000_000 + NOTE)
-    summary, text = run(checker, tmp_path, [path], max_note_bytes=3_000_000)
+    _, text = run(checker, tmp_path, [path], max_note_bytes=3_000_000)
     [record] = [json.loads(line) for line in text.splitlines()]
     assert record["error"] is None and record["status"] in ("complete", "incomplete")
 

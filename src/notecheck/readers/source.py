@@ -52,7 +52,7 @@ def open_binary(path: Path) -> BinaryIO:
             raise ReadProblem("not_a_file", f"{path}: not a regular file ({describe_mode(mode)}); not read")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        handle = open(fd, "rb", closefd=True)
+        handle = open(fd, "rb", closefd=True)  # noqa: SIM115 - returned to the caller, who closes it
     except BaseException:
         os.close(fd)
         raise

@@ -51,7 +51,7 @@ def read_text_stream(handle: BinaryIO, label: str, note_id: str, options: ReadOp
 
 def _is_rtf(path: Path) -> bool:
     name = path.name.lower()
-    return name.endswith(".rtf") or name.endswith(".rtf.gz")
+    return name.endswith((".rtf", ".rtf.gz"))
 
 
 MAX_DEPTH = 100  # folders nested deeper than this are reported, not entered
