@@ -11,7 +11,6 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
-import re
 import signal
 import sys
 from collections import deque
@@ -26,7 +25,7 @@ from .audit import audit
 from .claims import claims_in_text, parse_claims
 from .errors import ClaimSyntaxError
 from .extract import Extractor
-from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError, printable
+from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, ReadError, printable
 from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
@@ -144,7 +143,6 @@ class Checker:
         )
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACED_WARNING = "text held characters that are not valid Unicode (lone surrogates): each was read as U+FFFD"
 
 
@@ -152,10 +150,10 @@ def _valid_texts(chunk: list) -> tuple[list, set[int]]:
     """Lone surrogates in a note's text (possible in text handed to the library directly; the readers
     make them an ``encoding`` error) become U+FFFD, one for one, so that offsets still fit and every
     writer can write the evidence. Returns the chunk and the positions of the notes changed."""
-    replaced = {i for i, x in enumerate(chunk) if isinstance(x, NoteInput) and _SURROGATE.search(x.text)}
+    replaced = {i for i, x in enumerate(chunk) if isinstance(x, NoteInput) and SURROGATE.search(x.text)}
     if not replaced:
         return chunk, replaced
-    return [replace(x, text=_SURROGATE.sub("\ufffd", x.text)) if i in replaced else x for i, x in enumerate(chunk)], replaced
+    return [replace(x, text=SURROGATE.sub("\ufffd", x.text)) if i in replaced else x for i, x in enumerate(chunk)], replaced
 
 
 def _unbounded(nlp):

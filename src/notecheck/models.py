@@ -202,7 +202,7 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
 
 # Lone surrogates: bytes that did not fit the file's encoding (kept by ``surrogateescape``), file names
 # that are not valid UTF-8, or JSON "\ud800" escapes. No UTF-8 writer can write them.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape_one(m: re.Match) -> str:
@@ -213,7 +213,7 @@ def _escape_one(m: re.Match) -> str:
 def escape_surrogates(value: str) -> str:
     """``value`` with each lone surrogate written as a backslash escape: an undecodable byte as ``\\xff``,
     any other as ``\\ud800``. Text without one comes back unchanged (the same object)."""
-    return _SURROGATE.sub(_escape_one, value) if _SURROGATE.search(value) else value
+    return SURROGATE.sub(_escape_one, value) if SURROGATE.search(value) else value
 
 
 def printable(result: NoteResult) -> NoteResult:
@@ -222,11 +222,11 @@ def printable(result: NoteResult) -> NoteResult:
     changed: dict = {}
     for name in ("id", "source", "text"):
         value = getattr(result, name)
-        if value is not None and _SURROGATE.search(value):
+        if value is not None and SURROGATE.search(value):
             changed[name] = escape_surrogates(value)
-    if result.error is not None and _SURROGATE.search(result.error.kind + result.error.message):
+    if result.error is not None and SURROGATE.search(result.error.kind + result.error.message):
         changed["error"] = NoteError(escape_surrogates(result.error.kind), escape_surrogates(result.error.message))
-    if any(_SURROGATE.search(code) for code in result.unsupported_codes):
+    if any(SURROGATE.search(code) for code in result.unsupported_codes):
         changed["unsupported_codes"] = tuple(escape_surrogates(code) for code in result.unsupported_codes)
     if not changed:
         return result
