@@ -186,7 +186,7 @@ def _date(value: str | None) -> dt.date | None:
 
 _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
-IN_FLIGHT_PER_JOB = 2  # chunks handed to the pool per worker ahead of the one being written
+IN_FLIGHT_PER_JOB = 4  # chunks handed to the pool per worker ahead of the one being written
 
 
 def _init_worker(rules_dir: str, keep_text: bool) -> None:
