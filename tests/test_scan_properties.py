@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from notecheck.renderers import RENDERERS
 from notecheck.scan import scan
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
 NOTE = "Left obturator nerve phenol neurolysis under ultrasound, 5 mL of 6% phenol. "
