@@ -9,6 +9,7 @@ to decode is ``too_deep``.
 from __future__ import annotations
 
 import json
+import re
 from typing import BinaryIO, Iterator, TextIO
 
 from notecheck.models import NoteInput, ReadError
@@ -17,6 +18,7 @@ from notecheck.readers.decode import open_text
 from notecheck.readers.records import ReadOptions, build_note
 from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
 
+_SPACE = re.compile(r"[ \t\r\n]*")
 _RESULT_KEYS = {"status", "elements", "codes", "rules_version"}  # a record notecheck wrote
 LINE_LIMIT_FACTOR = 4
 MIN_LINE_LIMIT = 1 << 20
@@ -78,58 +80,59 @@ class _Elements:
         decoder = json.JSONDecoder()
         buffer, eof = "", False
 
-        def fill(need_more: bool) -> bool:
+        def fill() -> None:
+            """Read more: as much again as is held, so an element is decoded O(log n) times at most."""
             nonlocal buffer, eof
-            if eof or (not need_more and buffer.strip()):
-                return bool(buffer.strip())
-            chunk = self.stream.read(max(65536, len(buffer)))
-            if not chunk:
-                eof = True
-            buffer += chunk
-            return bool(buffer.strip())
+            if not eof:
+                chunk = self.stream.read(max(65536, len(buffer)))
+                eof = not chunk
+                buffer += chunk
 
-        fill(True)
+        fill()
         buffer = buffer.lstrip()
         if not buffer.startswith("["):  # one object
             while not eof and len(buffer) <= self.limit:
-                fill(True)
+                fill()
             if len(buffer) > self.limit:
                 yield _Bad("too_large", f"over {self.limit} characters")
             else:
                 yield parse_object(buffer)
             return
         self.was_list = True
-        buffer = buffer[1:]
+        pos = 1  # where the next element (or , or ]) starts; the buffer is cut only when more is read
         while True:
-            buffer = buffer.lstrip()
-            while not buffer and not eof:
-                fill(True)
-                buffer = buffer.lstrip()
-            if not buffer or buffer[0] == "]":
-                return
-            if buffer[0] == ",":
-                buffer = buffer[1:]
-                continue
-            while True:
-                try:
-                    value, end = decoder.raw_decode(buffer)
-                except RecursionError:
-                    yield _Bad("too_deep", "nested too deep to decode")
+            pos = _SPACE.match(buffer, pos).end()
+            if pos == len(buffer):
+                if eof:
                     return
-                except ValueError:
-                    if eof:
-                        yield _Bad("malformed_row", "not valid JSON")
-                        return
-                    if len(buffer) > self.limit:
-                        yield _Bad("too_large", f"over {self.limit} characters; the rest of the file was not read")
-                        return
-                    fill(True)
-                    continue
-                if end == len(buffer) and not eof and isinstance(value, (int, float)):
-                    fill(True)  # a number may go on in the next chunk
-                    continue
-                break
-            buffer = buffer[end:]
+                buffer, pos = "", 0
+                fill()
+                continue
+            if buffer[pos] == "]":
+                return
+            if buffer[pos] == ",":
+                pos += 1
+                continue
+            try:
+                value, end = decoder.raw_decode(buffer, pos)
+            except RecursionError:
+                yield _Bad("too_deep", "nested too deep to decode")
+                return
+            except ValueError:
+                if eof:
+                    yield _Bad("malformed_row", "not valid JSON; the rest of the file was not read")
+                    return
+                if len(buffer) - pos > self.limit:
+                    yield _Bad("too_large", f"over {self.limit} characters; the rest of the file was not read")
+                    return
+                buffer, pos = buffer[pos:], 0
+                fill()  # the element may go on in what comes next
+                continue
+            if end == len(buffer) and not eof and isinstance(value, (int, float)):
+                buffer, pos = buffer[pos:], 0
+                fill()  # a number may go on in what comes next
+                continue
+            pos = end
             yield value
 
 
