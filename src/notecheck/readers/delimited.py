@@ -13,7 +13,8 @@ characters, at least ``MIN_FIELD_LIMIT``), so one bad row costs only itself:
 * a row longer than the limit (a huge field, a line of gigabytes) is one ``too_large`` and is
   skipped without being held in memory;
 * a quote that is never closed makes its row ``malformed_row`` and reading starts again on the
-  next line (the rows it swallowed are read, not lost).
+  next line (the rows it swallowed are read, not lost), this time with quotes read strictly as
+  RFC 4180 has them, so no line is read more than twice.
 
 A row whose field count differs from the header's is a ``malformed_row``; a file with a header and
 no rows gives one ``empty`` error.
@@ -123,14 +124,15 @@ class _Rows:
 
     def __init__(self, stream: TextIO, limit: int, delimiter: str | None):
         self.stream, self.limit = stream, limit
+        self.first = stream.readline(limit)  # sniffed, then read as the first piece
         self.again: deque[str] = deque()  # lines to scan again (after a quote that never closed)
-        first = stream.readline(limit)
-        if first:
-            self.again.append(first)
-        self.delimiter = delimiter or sniff_delimiter(first)
+        self.delimiter = delimiter or sniff_delimiter(self.first)
         self.stops = re.compile(f"[{re.escape(self.delimiter)}\r\n]")
 
     def _piece(self) -> str:
+        if self.first:
+            piece, self.first = self.first, ""
+            return piece
         return self.again.popleft() if self.again else self.stream.readline(self.limit)
 
     def __iter__(self):
@@ -139,6 +141,7 @@ class _Rows:
     def __next__(self) -> str | _Problem:
         lines: list[str] = []
         size, overflow, state = 0, False, START
+        again = bool(self.again)  # a row read again: quotes follow RFC 4180 strictly, and it is never read a third time
         while True:
             piece = self._piece()
             if not piece:  # end of input
@@ -149,9 +152,12 @@ class _Rows:
                 if overflow:
                     return _Problem("too_large", f"a quoted field opened in this row is never closed and runs "
                                                  f"over {self.limit} characters; the rest of the file was not read")
+                if again:
+                    return _Problem("malformed_row", "bad quoting (a quoted field opened in this row is never "
+                                                     "closed); the rest of the file was not read")
                 self.again.extend(lines[1:])  # the quote was a stray one: read the lines it swallowed again
                 return _Problem("malformed_row", "bad quoting (a quoted field opened in this row is never closed)")
-            state = self._scan(piece, state)
+            state = self._scan(piece, state, strict=again)
             size += len(piece)
             if size > self.limit:
                 overflow = True
@@ -164,10 +170,11 @@ class _Rows:
             return _Problem("too_large", f"the row is over {self.limit} characters")
         return "".join(lines)
 
-    def _scan(self, piece: str, state: int) -> int:
+    def _scan(self, piece: str, state: int, strict: bool = False) -> int:
         """The state after ``piece`` (one line or part of one). A quote closes a quoted field only
-        when a delimiter, a line break or the end of input follows it; line breaks come only at the
-        end of a piece."""
+        when a delimiter, a line break or the end of input follows it (``strict``: always, and what
+        follows up to the next delimiter is part of the field, as the csv module reads it); line breaks
+        come only at the end of a piece."""
         pos, n, delimiter = 0, len(piece), self.delimiter
         while pos < n:
             if state == QUOTED:
@@ -182,9 +189,10 @@ class _Rows:
                     state, pos = START, pos + 1
                 elif c in "\r\n":
                     return END
-                else:  # a doubled quote, or a quote that is part of the text: still inside the field
-                    state = QUOTED
-                    pos += c == '"'
+                elif c == '"':  # a doubled quote
+                    state, pos = QUOTED, pos + 1
+                else:  # a quote that is part of the text: still inside the field (strict: the field ends)
+                    state = BARE if strict else QUOTED
             elif state == START and piece[pos] == '"':
                 state, pos = QUOTED, pos + 1
             else:
