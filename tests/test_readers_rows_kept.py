@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from notecheck.errors import InputError
-from notecheck.models import NoteInput
+from notecheck.models import NoteInput, ReadError
 from notecheck.readers import delimited, read_notes
 
 NOTE = "Left obturator nerve phenol neurolysis, 5 mL."
@@ -86,6 +86,25 @@ def test_readers_rows_kept_csv_line_of_many_megabytes_is_not_held_whole(tmp_path
     write(path, gzip.compress(body.encode()) if gz else body)
     assert summary(read(path, max_note_bytes=100)) == ["too_large@1", "2"]
     assert max(seen) <= 4 * 100 + 1000
+
+
+def test_readers_rows_kept_csv_unclosed_quotes_read_each_line_at_most_twice(tmp_path, monkeypatch):
+    """A quote never closed makes the reader read the lines after it again, once: a file of nothing but
+    unclosed quotes stays linear (it was one rescan per line)."""
+    pieces = []
+    real = delimited._Rows._piece
+
+    def piece(self):
+        line = real(self)
+        pieces.append(line)
+        return line
+
+    monkeypatch.setattr(delimited._Rows, "_piece", piece)
+    lines = 2000
+    path = write(tmp_path / "x.csv", "id,text\n" + "".join(f'{i},"x\n' for i in range(lines)) + "z,fine\n")
+    items = read(path)
+    assert len([p for p in pieces if p]) <= 2 * (lines + 2)
+    assert all(isinstance(i, ReadError) and i.kind == "malformed_row" for i in items[:-1])
 
 
 # ------------------------------------------------------------------ delimiters
