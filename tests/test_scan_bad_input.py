@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -19,6 +20,7 @@ from notecheck.cli import app
 from notecheck.readers import read_notes
 from notecheck.renderers import RENDERERS
 from notecheck.scan import scan
+from notecheck.schema import record_schema
 
 NOTE = "Left obturator nerve phenol neurolysis. Under ultrasound 5 mL of 6% phenol was injected. Consent signed."
 FORMATS = sorted(RENDERERS)
@@ -63,6 +65,8 @@ def test_scan_bad_input_lone_surrogates_are_written_escaped(checker, tmp_path, c
         assert records[1]["id"] == second_id
         if case == "id":
             assert "id written with backslash escapes" in records[1]["warnings"][0]
+        for record in records:  # the published schema knows warnings and these error kinds
+            jsonschema.validate(record, record_schema())
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -29,7 +29,6 @@ from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, Re
 from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
-
 RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
 
 
