@@ -18,14 +18,16 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
 from .audit import audit
 from .claims import claims_in_text, parse_claims
+from .dates import DateError, check_date_format, parse_service_date
 from .errors import ClaimSyntaxError
 from .extract import Extractor
-from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, ReadError, printable
+from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, printable
 from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
@@ -39,7 +41,9 @@ class Checker:
     the pipeline's hundred thousand objects, which makes checking about a quarter faster.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False):
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, date_format: str | None = None):
+        """``date_format`` (a strptime format) is tried first on every date of service (see ``dates``)."""
+        self.date_format = check_date_format(date_format) if date_format else None
         self.rules: RulePack = load_rules(rules_dir)
         self.rules_dir = str(self.rules.root)
         self.nlp = _unbounded(build_pipeline(self.rules))
@@ -48,9 +52,9 @@ class Checker:
         self._checked = 0
         _freeze()
 
-    def check(self, note: NoteInput | str, codes: str | None = None) -> NoteResult:
+    def check(self, note: NoteInput | str, codes: str | None = None, service_date: str | None = None) -> NoteResult:
         if isinstance(note, str):
-            note = NoteInput(id="note", source="<text>", text=note, codes=codes)
+            note = NoteInput(id="note", source="<text>", text=note, codes=codes, service_date=service_date)
         return next(self.check_many([note]))
 
     def check_many(
@@ -111,19 +115,23 @@ class Checker:
             self._checked = n
             _freeze()
 
-    def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
+    def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
         return printable(NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
-            error=NoteError(kind, message),
+            error=NoteError(kind, message), columns=columns,
         ))
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
         findings = self.extractor(doc)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
+            if not claims and note.default_codes:
+                claims = parse_claims(note.default_codes)
         except ClaimSyntaxError as exc:
-            return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
-        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date), note.text)
+            return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}",
+                                     note.columns)
+        day, day_source, warnings = self._service_date(note)
+        codes, unsupported = audit(claims, findings, self.rules, day, note.text)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
             score = min(c.score for c in codes)
@@ -139,10 +147,26 @@ class Checker:
             rules_version=self.rules.version,
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
+            service_date=None if day is None else day.isoformat(),
+            service_date_source=day_source,
+            warnings=warnings,
+            columns=note.columns,
         )
 
+    def _service_date(self, note: NoteInput) -> tuple[dt.date | None, str, tuple[NoteWarning, ...]]:
+        """The date that picks the rules, where it came from, and a warning when the given one is unreadable
+        (then no date is used: the newest rules of each code, as for a note without a date)."""
+        if not note.service_date or not note.service_date.strip():
+            return None, "none", ()
+        day = _parse_date(note.service_date, self.date_format)
+        if isinstance(day, dt.date):
+            return day, "column", ()
+        return None, "unreadable", (NoteWarning(
+            "bad_service_date", f"{note.source}: date of service: {day}; the newest rules of each code were used"),)
 
-REPLACED_WARNING = "text held characters that are not valid Unicode (lone surrogates): each was read as U+FFFD"
+
+REPLACED_WARNING = NoteWarning("invalid_unicode", "text held characters that are not valid Unicode (lone surrogates): "
+                                                  "each was read as U+FFFD")
 
 
 def _valid_texts(chunk: list) -> tuple[list, set[int]]:
@@ -172,13 +196,13 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
+@lru_cache(maxsize=4096)
+def _parse_date(value: str, date_format: str | None) -> dt.date | str:
+    """The date, or why it is not one (exports repeat the same few dates: parsed once each)."""
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
+        return parse_service_date(value, date_format)
+    except DateError as exc:
+        return exc.message
 
 
 # ---------------------------------------------------------------------- processes
@@ -188,10 +212,10 @@ _PARENT: Checker | None = None  # set while a pool forks: its workers inherit th
 IN_FLIGHT_PER_JOB = 4  # chunks handed to the pool per worker ahead of the one being written
 
 
-def _init_worker(rules_dir: str, keep_text: bool) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, date_format: str | None) -> None:
     global _WORKER
     _die_with_parent()
-    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, date_format=date_format)
 
 
 def _die_with_parent() -> None:
@@ -234,7 +258,8 @@ class _Pool:
         global _PARENT
         _PARENT = self.checker if self.fork else None
         return ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("fork" if self.fork else "spawn"),
-                                   initializer=_init_worker, initargs=(self.checker.rules_dir, self.checker.keep_text))
+                                   initializer=_init_worker,
+                                   initargs=(self.checker.rules_dir, self.checker.keep_text, self.checker.date_format))
 
     def submit(self, chunk: list):
         return self.executor.submit(_work, chunk)

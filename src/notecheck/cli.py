@@ -115,6 +115,8 @@ def scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Export column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y (ISO, MM/DD/YYYY and YYYYMMDD are read without it)."),
+    keep_col: Optional[list[str]] = typer.Option(None, "--keep-col", metavar="COLUMN", help="Export column to carry into the report (repeatable), e.g. provider."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output of an earlier run, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
@@ -151,16 +153,17 @@ def scan(
         if code:
             parse_claims(code)
         done = resume_done(resume) if resume is not None else set()
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), date_format=date_format)
         mode = "append" if resume is not None else "stream" if fmt == Format.jsonl else "atomic"
         with open_output(resume or output, mode) as stream:
-            renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
+            extra = {"inputs": paths} if fmt == Format.html else {}  # the report's header names the input
+            renderer = RENDERERS[fmt.value](stream, include_text=not no_text, **extra)
             with progress_bar(not quiet_) as bar:
                 summary = run_scan(
                     paths, WithProgress(renderer, bar), checker=checker, jobs=jobs or default_jobs(), done=done,
                     id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
-                    default_code=code, max_note_bytes=max_note_bytes, delimiter=_delimiter(delimiter),
-                    stdin_format=stdin_format,
+                    default_code=code, max_note_bytes=max_note_bytes, keep_cols=keep_col or (),
+                    delimiter=_delimiter(delimiter), stdin_format=stdin_format,
                 )
         log.info("rules %s", checker.rules.version)
         if not quiet_:
@@ -250,6 +253,7 @@ def spark_scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Column with the date of service."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the results (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
@@ -269,6 +273,7 @@ def spark_scan(
         summary = run_spark_scan(
             path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
+            date_format=date_format,
         )
     except NotecheckError as exc:
         _fail(exc)
@@ -287,6 +292,7 @@ def serve(
     timeout: float = typer.Option(30.0, "--timeout", min=0.001, help="Seconds a request may take (more: 503)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
     """Serve the checker over HTTP (see /docs); stops on Ctrl-C."""
@@ -297,6 +303,7 @@ def serve(
         settings = ServeSettings(
             token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
             timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
+            date_format=date_format,
         )
         run(settings, host, port)
     except NotecheckError as exc:

@@ -44,18 +44,32 @@ def _pickled_by_fields(cls):
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NoteInput:
-    """One note as a reader hands it over. ``codes`` is the raw billed-code string, if any."""
+    """One note as a reader hands it over. ``codes`` is the raw billed-code string, if any;
+    ``default_codes`` (``--code``) are billed only when neither ``codes`` nor the note's own text
+    names any. ``service_date`` is the date cell as written. ``columns`` are pass-through columns
+    (``--keep-col``): (name, value) pairs carried into the result."""
 
     id: str
     source: str
     text: str
     codes: str | None = None
     service_date: str | None = None
+    default_codes: str | None = None
+    columns: tuple[tuple[str, str | None], ...] = ()
 
 
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NoteError:
+    kind: str
+    message: str
+
+
+@_pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class NoteWarning:
+    """Something an auditor should know about a note that was checked all the same (``bad_service_date``)."""
+
     kind: str
     message: str
 
@@ -140,7 +154,10 @@ class NoteResult:
     error: NoteError | None = None
     unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
     text: str | None = None  # kept only for renderers that show the note (html)
-    warnings: tuple[str, ...] = ()  # what was done to make the record writable (escaped fields)
+    service_date: str | None = None  # ISO date that picked the rules; None: the newest rules of each code
+    service_date_source: str = "none"  # "column" | "none" (no date given) | "unreadable" (see warnings)
+    warnings: tuple[NoteWarning, ...] = ()
+    columns: tuple[tuple[str, str | None], ...] = ()  # pass-through columns (--keep-col)
 
 
 def _evidence_record(ev: Evidence, include_text: bool) -> dict:
@@ -194,15 +211,17 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "unsupported_codes": list(result.unsupported_codes),
         "rules_version": result.rules_version,
         "error": error,
+        "service_date": result.service_date,
+        "service_date_source": result.service_date_source,
+        "warnings": [{"kind": w.kind, "message": w.message} for w in result.warnings],
+        "columns": dict(result.columns),
     }
-    if result.warnings:
-        record["warnings"] = list(result.warnings)
-    return record
 
 
 # Lone surrogates: bytes that did not fit the file's encoding (kept by ``surrogateescape``), file names
 # that are not valid UTF-8, or JSON "\ud800" escapes. No UTF-8 writer can write them.
 SURROGATE = re.compile("[\ud800-\udfff]")
+ESCAPED = "escaped"  # the kind of the warning printable() adds
 
 
 def _escape_one(m: re.Match) -> str:
@@ -228,8 +247,10 @@ def printable(result: NoteResult) -> NoteResult:
         changed["error"] = NoteError(escape_surrogates(result.error.kind), escape_surrogates(result.error.message))
     if any(SURROGATE.search(code) for code in result.unsupported_codes):
         changed["unsupported_codes"] = tuple(escape_surrogates(code) for code in result.unsupported_codes)
+    if any(SURROGATE.search(name) or (value and SURROGATE.search(value)) for name, value in result.columns):
+        changed["columns"] = tuple((escape_surrogates(name), value and escape_surrogates(value)) for name, value in result.columns)
     if not changed:
         return result
-    warning = (f"{', '.join(changed)} written with backslash escapes (\\xNN, \\uNNNN): "
-               "they held bytes or characters that are not valid Unicode")
+    warning = NoteWarning(ESCAPED, f"{', '.join(changed)} written with backslash escapes (\\xNN, \\uNNNN): "
+                                   "they held bytes or characters that are not valid Unicode")
     return replace(result, **changed, warnings=result.warnings + (warning,))

@@ -40,8 +40,8 @@ class Summary:
             self.no_code += 1
         else:
             self.errors += 1
-        if any(c.flags for c in result.codes):
-            self.flagged += 1
+        if any(c.flags for c in result.codes) or result.unsupported_codes or result.warnings:
+            self.flagged += 1  # a finding on a code, a billed code without rules, or a warning (an unreadable date)
 
     @property
     def all_complete(self) -> bool:

@@ -78,16 +78,19 @@ def read_notes(
     date_col: str | None = None,
     default_code: str | None = None,
     max_note_bytes: int = 1_000_000,
+    keep_cols: Sequence[str] = (),
     delimiter: str | None = None,
     stdin_format: str | None = None,
 ) -> Iterator[NoteInput | ReadError]:
     """Stream the notes in ``paths`` (files, folders, or ``-`` for standard input).
 
     ``*_col`` name export columns explicitly (otherwise they are detected);
-    ``default_code`` is used for notes without a code; a note over ``max_note_bytes``
-    (UTF-8) is a ``too_large`` error; ``delimiter`` is the CSV field separator (sniffed when None);
-    ``stdin_format`` is ``jsonl`` or ``text`` (detected when None). Raises InputError for bad options
-    and for a path named here that is neither a folder nor a regular file.
+    ``default_code`` is billed for notes that name no code (neither in a code column nor in their
+    text); a note over ``max_note_bytes`` (UTF-8) is a ``too_large`` error; ``keep_cols`` are
+    export columns carried into each note as they are (a file without one is ``missing_column``);
+    ``delimiter`` is the CSV field separator (sniffed when None); ``stdin_format`` is ``jsonl`` or
+    ``text`` (detected when None). Raises InputError for bad options and for a path named here that
+    is neither a folder nor a regular file.
     """
     if max_note_bytes < 1:
         raise InputError(f"max_note_bytes must be at least 1, got {max_note_bytes}")
@@ -97,7 +100,7 @@ def read_notes(
         raise InputError(f"stdin format must be one of {', '.join(STDIN_FORMATS)}, got '{stdin_format}'")
     for raw in paths:
         _check_named(raw)
-    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, delimiter)
+    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, tuple(keep_cols), delimiter)
     return _read_all(list(paths), options, stdin_format)
 
 

@@ -46,7 +46,8 @@ def read_text_stream(handle: BinaryIO, label: str, note_id: str, options: ReadOp
         text = rtf_to_text(text)
     if not text.strip():
         raise ReadProblem("empty", f"{label}: file has no text")
-    return NoteInput(id=note_id, source=label, text=text, codes=options.default_code)
+    return NoteInput(id=note_id, source=label, text=text, default_codes=options.default_code,
+                     columns=tuple((name, None) for name in options.keep_cols))
 
 
 def _is_rtf(path: Path) -> bool:
