@@ -201,7 +201,7 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         for c in result.codes
     ]
     error = None if result.error is None else {"kind": result.error.kind, "message": result.error.message}
-    record = {
+    return {
         "id": result.id,
         "source": result.source,
         "status": result.status,
