@@ -25,12 +25,13 @@ from pathlib import Path
 from .audit import audit
 from .claims import claims_in_text, parse_claims
 from .dates import DateError, check_date_format, parse_service_date
-from .errors import ClaimSyntaxError
+from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
 from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, printable
 from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
+FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
 RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
 
 
@@ -56,6 +57,22 @@ class Checker:
         if isinstance(note, str):
             note = NoteInput(id="note", source="<text>", text=note, codes=codes, service_date=service_date)
         return next(self.check_many([note]))
+
+    def context_of(self, text: str, spans: Iterable[tuple[int, int]]) -> list[frozenset[str]]:
+        """For each ``(start, end)`` character span of ``text``, the context reasons that apply to it as a
+        clinical finding: a subset of ``negated``, ``historical``, ``hypothetical``, ``planned``,
+        ``other_experiencer`` (empty: affirmed, current, the patient's). See ``notecheck.context_of``."""
+        spans = list(spans)
+        doc = self.nlp.get_pipe("notecheck_sentences")(self.nlp.make_doc(text))
+        targets: list[tuple[int, int, str] | None] = []
+        for n, (start, end) in enumerate(spans):
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+                raise InputError(f"span {n} ({start!r}, {end!r}) is not a (start, end) character range inside "
+                                 f"the text of {len(text)} characters. Give 0 <= start < end <= len(text).")
+            span = doc.char_span(start, end, alignment_mode="expand")
+            targets.append((span.start, span.end, FINDING) if span is not None and len(span) else None)
+        links = self.nlp.get_pipe("notecheck_context").engine.link(doc, [t for t in targets if t is not None])
+        return self.extractor.finding_reasons(doc, targets, links)
 
     def check_many(
         self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1
@@ -122,7 +139,7 @@ class Checker:
         ))
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
-        findings = self.extractor(doc)
+        findings, documented = self.extractor(doc)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
             if not claims and note.default_codes:
@@ -147,6 +164,7 @@ class Checker:
             rules_version=self.rules.version,
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
+            procedure_documented=documented,
             service_date=None if day is None else day.isoformat(),
             service_date_source=day_source,
             warnings=warnings,

@@ -154,6 +154,8 @@ class NoteResult:
     error: NoteError | None = None
     unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
     text: str | None = None  # kept only for renderers that show the note (html)
+    # whether the note documents a procedure performed in this encounter (a consult or a plan does not)
+    procedure_documented: bool = True
     service_date: str | None = None  # ISO date that picked the rules; None: the newest rules of each code
     service_date_source: str = "none"  # "column" | "none" (no date given) | "unreadable" (see warnings)
     warnings: tuple[NoteWarning, ...] = ()
@@ -208,6 +210,7 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "score": result.score,
         "elements": elements,
         "codes": codes,
+        "procedure_documented": result.procedure_documented,
         "unsupported_codes": list(result.unsupported_codes),
         "rules_version": result.rules_version,
         "error": error,

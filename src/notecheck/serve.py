@@ -154,6 +154,7 @@ class RecordOut(BaseModel):
     score: int | None
     elements: dict[str, FindingOut]
     codes: list[CodeOut]
+    procedure_documented: bool  # does the note document a procedure done in this encounter (a consult does not)
     unsupported_codes: list[str]
     rules_version: str
     error: ErrorOut | None

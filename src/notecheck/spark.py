@@ -99,6 +99,7 @@ def result_schema():
         T.StructField("score", T.IntegerType()),
         T.StructField("elements", T.MapType(T.StringType(), finding)),
         T.StructField("codes", T.ArrayType(code)),
+        T.StructField("procedure_documented", T.BooleanType()),
         T.StructField("unsupported_codes", strings()),
         T.StructField("rules_version", T.StringType()),
         T.StructField("error", error),
@@ -110,8 +111,8 @@ def result_schema():
     ])
 
 
-RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "unsupported_codes", "rules_version", "error",
-                  "service_date", "service_date_source", "warnings", "columns")
+RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "procedure_documented", "unsupported_codes",
+                  "rules_version", "error", "service_date", "service_date_source", "warnings", "columns")
 
 
 def record_of(row: Any) -> dict:
