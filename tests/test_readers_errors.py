@@ -46,7 +46,7 @@ CASES = [
     ("too-deep-json", "n.json", "[" * 100_000 + "]" * 100_000, {}, "too_deep", "row:1"),
     ("surrogate-text-jsonl", "n.jsonl", '{"id": "a", "text": "pain \\ud800"}\n', {}, "encoding", "a"),
     ("surrogate-code-jsonl", "n.jsonl", '{"id": "a", "text": "pain", "cpt": "64640\\udfff"}\n', {}, "encoding", "a"),
-    ("surrogate-id-jsonl", "n.jsonl", '{"id": "\\ud800", "text": ""}\n', {}, "empty", "\ud800"),
+    ("surrogate-id-jsonl", "n.jsonl", '{"id": "\\ud800", "text": "pain"}\n', {}, "encoding", "row:1"),
     ("unsupported-gz", "n.parquet.gz", b"", {}, "unsupported", "file"),
 ]
 

@@ -35,8 +35,9 @@ def build_note(
     """``fields`` maps role (``id``, ``text``, ``code``, ``date``) -> raw value; a role left out
     means the row has no such field. ``row`` is the 1-based row (or line) number."""
     source = f"{label}:{row}"
-    # an id with undecodable bytes is kept: the result writes it escaped and says so (models.printable)
-    note_id = cell_text(fields.get("id")) or source
+    note_id = cell_text(fields.get("id"))
+    if not note_id or has_undecodable(note_id):  # an id that is not text may be note text: never echoed
+        note_id = source
 
     def error(kind: str, what: str) -> ReadError:
         return ReadError(id=note_id, source=source, kind=kind, message=f"{label} {unit} {row}: {what}")
@@ -51,7 +52,7 @@ def build_note(
     values = {role: cell_text(value) for role, value in fields.items() if role != "text"}
     values["text"] = raw_text or ""
     for role, name in columns.roles().items():
-        if role != "id" and values.get(role) and has_undecodable(values[role]):
+        if values.get(role) and has_undecodable(values[role]):
             return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding, "
                                      "or characters that are not valid Unicode")
     text = values["text"]
