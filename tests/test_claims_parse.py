@@ -85,3 +85,13 @@ def test_claims_checker_bad_billed_codes_are_an_error_result(checker):
     assert result.status == "error" and result.error is not None
     assert result.error.kind == "bad_code"
     assert "64640 times two" in result.error.message
+
+
+def test_claims_parse_each_in_text_label_takes_only_its_own_list():
+    """Many labels on one line: each takes the codes up to the next label (was every later code on the line)."""
+    text = "CPT: 64640-LT " * 2000
+    claims = claims_in_text(text)
+    assert len(claims) == 2000
+    assert set(claims) == {L("64640", ("LT",), 1)}
+    assert claims_in_text("CPT: 64640 x2, CPT codes: 64642-RT") == (
+        L("64640", (), 2), L("64642", ("RT",), 1))

@@ -101,12 +101,14 @@ def test_malformed_rows_are_reported_and_reading_goes_on(tmp_path, row, what):
     items = read(path)
     assert [type(i) for i in items] == [NoteInput, ReadError, NoteInput]
     assert (items[1].kind, items[1].source) == ("malformed_row", f"{path}:2")
-    assert items[1].message == f"{path} row 2: {what}"
+    assert items[1].message.startswith(f"{path} row 2: {what}")
     assert items[2].source == f"{path}:3"
 
 
-def test_header_only_file_has_no_notes(tmp_path):
-    assert read(write(tmp_path / "x.csv", "id,text\n")) == []
+def test_header_only_file_is_one_empty_error_naming_it(tmp_path):
+    path = write(tmp_path / "x.csv", "id,text\n")
+    [error] = read(path)
+    assert (error.kind, error.source) == ("empty", str(path))
 
 
 def test_runaway_quote_longer_than_parser_limit_ends_the_file(tmp_path):

@@ -39,7 +39,14 @@ CASES = [
     ("missing-column", "n.csv", "id,cpt\n1,2\n", {}, "missing_column", "file"),
     ("truncated", "n.jsonl.gz", gzip.compress(b'{"text": "a"}\n')[:12], {}, "truncated", "row:1"),
     ("unsupported-xlsx", "n.xlsx", b"PK\x03\x04", {}, "unsupported", "file"),
-    ("unsupported-json", "n.json", "[]", {}, "unsupported", "file"),
+    ("empty-json", "n.json", "[]", {}, "empty", "file"),
+    ("header-only-csv", "n.csv", "id,text\n", {}, "empty", "file"),
+    ("blank-jsonl-long", "n.jsonl", "\n" * 70_000, {}, "empty", "file"),
+    ("too-deep-jsonl", "n.jsonl", '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n", {}, "too_deep", "row:1"),
+    ("too-deep-json", "n.json", "[" * 100_000 + "]" * 100_000, {}, "too_deep", "row:1"),
+    ("surrogate-text-jsonl", "n.jsonl", '{"id": "a", "text": "pain \\ud800"}\n', {}, "encoding", "a"),
+    ("surrogate-code-jsonl", "n.jsonl", '{"id": "a", "text": "pain", "cpt": "64640\\udfff"}\n', {}, "encoding", "a"),
+    ("surrogate-id-jsonl", "n.jsonl", '{"id": "\\ud800", "text": "pain"}\n', {}, "encoding", "row:1"),
     ("unsupported-gz", "n.parquet.gz", b"", {}, "unsupported", "file"),
 ]
 

@@ -56,12 +56,14 @@ def test_bad_lines_are_reported_and_reading_goes_on(tmp_path, line, kind):
     assert items[1].message.startswith(f"{path} line 2: ")
 
 
-def test_first_object_without_text_field_is_one_missing_column_error(tmp_path):
+def test_object_without_text_field_is_a_missing_column_error_for_its_line_only(tmp_path):
     path = tmp_path / "n.jsonl"
-    path.write_text(lines({"id": 1, "body_x": "a"}, {"id": 2, "body_x": "b"}))
-    [error] = read(path)
-    assert (error.kind, error.id) == ("missing_column", str(path))
-    assert "columns: id, body_x" in error.message
+    path.write_text(lines({"id": 1, "body_x": "a"}, {"id": 2, "text": "b"}, {"id": 3, "body_x": "c"}))
+    first, second, third = read(path)
+    assert (first.kind, first.id) == ("missing_column", f"{path}:1")
+    assert "columns: id, body_x" in first.message and first.message.startswith(f"{path} line 1: ")
+    assert isinstance(second, NoteInput) and second.text == "b"
+    assert (third.kind, third.id) == ("missing_column", f"{path}:3")
 
 
 def test_overlong_line_is_skipped_without_holding_it(tmp_path):

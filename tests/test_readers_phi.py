@@ -29,6 +29,7 @@ def build_inputs(tmp_path):
         "empty_code.csv": f"id,text,cpt\n1,   ,{CANARY}\n".encode(),
         "truncated.csv.gz": gzip.compress(f"id,text\n1,{NOTE}\n".encode())[:-8],
         "export.json": json.dumps([NOTE]).encode(),
+        "export.xlsx": NOTE.encode(),
     }
     paths = []
     for name, content in files.items():

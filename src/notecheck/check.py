@@ -11,7 +11,13 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import signal
+import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -22,7 +28,7 @@ from .dates import DateError, check_date_format, parse_service_date
 from .edits import load_edits
 from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
-from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, NoteWarning, ReadError
+from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, printable
 from .pipeline import build_pipeline
 from .rules import RulePack, load_rules
 
@@ -46,7 +52,7 @@ class Checker:
         self.edits_dir = str(edits_dir) if edits_dir else None
         self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
         self.rules_dir = str(self.rules.root)
-        self.nlp = build_pipeline(self.rules)
+        self.nlp = _unbounded(build_pipeline(self.rules))
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
         self._checked = 0
@@ -85,22 +91,41 @@ class Checker:
             yield from self._check_chunk(chunk)
 
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
+        chunk, replaced = _valid_texts(chunk)
         notes = [x for x in chunk if isinstance(x, NoteInput)]
         self._renew_pipeline(len(notes))
-        docs = iter(self.nlp.pipe(n.text for n in notes))
+        try:
+            docs = list(self.nlp.pipe(n.text for n in notes))
+        except Exception:  # noqa: BLE001 - one note broke the pipeline: run them one by one to find it
+            docs = [self._doc(n) for n in notes]
+        docs_iter = iter(docs)
         out = []
-        for item in chunk:
+        for position, item in enumerate(chunk):
             if isinstance(item, ReadError):
                 out.append(self.error_result(item.id, item.source, item.kind, item.message))
                 continue
-            doc = next(docs)
+            doc = next(docs_iter)
             try:
-                out.append(self._result(item, doc))
+                if isinstance(doc, Exception):
+                    raise doc
+                result = self._result(item, doc)
+                if position in replaced:
+                    result = replace(result, warnings=result.warnings + (REPLACED_WARNING,))
+                out.append(printable(result))
             except Exception as exc:  # noqa: BLE001 - one bad note must not end the batch
-                # the message names the exception type only: its text could quote the note
-                out.append(self.error_result(item.id, item.source, "internal",
-                                             f"{item.source}: notecheck failed on this note ({type(exc).__name__})"))
+                out.append(self._failed(item, exc))
         return out
+
+    def _doc(self, note: NoteInput):
+        try:
+            return self.nlp(note.text)
+        except Exception as exc:  # noqa: BLE001 - becomes this note's error record
+            return exc
+
+    def _failed(self, item: NoteInput, exc: Exception) -> NoteResult:
+        # the message names the exception type only: its text could quote the note
+        return self.error_result(item.id, item.source, "internal",
+                                 f"{item.source}: notecheck failed on this note ({type(exc).__name__})")
 
     def _renew_pipeline(self, n: int) -> None:
         """spaCy keeps every new word it meets (ids, dates, times) for the pipeline's life; building the
@@ -108,15 +133,15 @@ class Checker:
         self._checked += n
         if self._checked > RENEW_EVERY:
             self.nlp = None
-            self.nlp = build_pipeline(self.rules)
+            self.nlp = _unbounded(build_pipeline(self.rules))
             self._checked = n
             _freeze()
 
     def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
-        return NoteResult(
+        return printable(NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
             error=NoteError(kind, message), columns=columns,
-        )
+        ))
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
         findings, documented = self.extractor(doc)
@@ -163,6 +188,28 @@ class Checker:
             "bad_service_date", f"{note.source}: date of service: {day}; the newest rules of each code were used"),)
 
 
+REPLACED_WARNING = NoteWarning("invalid_unicode", "text held characters that are not valid Unicode (lone surrogates): "
+                                                  "each was read as U+FFFD")
+
+
+def _valid_texts(chunk: list) -> tuple[list, set[int]]:
+    """Lone surrogates in a note's text (possible in text handed to the library directly; the readers
+    make them an ``encoding`` error) become U+FFFD, one for one, so that offsets still fit and every
+    writer can write the evidence. Returns the chunk and the positions of the notes changed."""
+    replaced = {i for i, x in enumerate(chunk) if isinstance(x, NoteInput) and SURROGATE.search(x.text)}
+    if not replaced:
+        return chunk, replaced
+    return [replace(x, text=SURROGATE.sub("\ufffd", x.text)) if i in replaced else x for i, x in enumerate(chunk)], replaced
+
+
+def _unbounded(nlp):
+    """Lift spaCy's own length limit (``max_length``, 1,000,000 characters): it guards the memory of parsers
+    this pipeline does not have. The readers' ``max_note_bytes`` is the one limit on a note's size
+    (a UTF-8 byte limit, so it also bounds the characters)."""
+    nlp.max_length = sys.maxsize
+    return nlp
+
+
 def _freeze() -> None:
     """Collect what is garbage now (a pipeline that was replaced, say), then move every object still
     alive into the permanent generation, which collections skip. Frozen objects are never freed, so
@@ -185,12 +232,31 @@ def _parse_date(value: str, date_format: str | None) -> dt.date | str:
 
 _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
+IN_FLIGHT_PER_JOB = 4  # chunks handed to the pool per worker ahead of the one being written
 
 
 def _init_worker(rules_dir: str, keep_text: bool, date_format: str | None, edits_dir: str | None = None) -> None:
     global _WORKER
+    _die_with_parent()
     _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, date_format=date_format,
                                                            edits_dir=edits_dir)
+
+
+def _die_with_parent() -> None:
+    """A worker stops quietly when the scan stops: Ctrl-C is the parent's to handle, and writing to the
+    pipe of a parent that is gone ends the worker (SIGPIPE) instead of printing a BrokenPipeError.
+    On Linux a worker also gets SIGTERM when its parent dies, so none is left behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -204,18 +270,82 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[NoteResult]:
-    """Forked workers start with the parent's pipeline (spawned ones build their own); results come back
-    in input order."""
-    global _PARENT
-    fork = os.name == "posix"
-    _PARENT = checker if fork else None
-    try:
-        pool = mp.get_context("fork" if fork else "spawn").Pool(
-            jobs, initializer=_init_worker,
-            initargs=(checker.rules_dir, checker.keep_text, checker.date_format, checker.edits_dir))
-    finally:
+class _Pool:
+    """Worker processes. Forked workers start with the parent's pipeline (spawned ones build their own)."""
+
+    def __init__(self, checker: Checker, jobs: int):
+        self.checker, self.jobs = checker, jobs
+        self.fork = os.name == "posix"
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        global _PARENT
+        _PARENT = self.checker if self.fork else None
+        return ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("fork" if self.fork else "spawn"),
+                                   initializer=_init_worker,
+                                   initargs=(self.checker.rules_dir, self.checker.keep_text, self.checker.date_format,
+                                             self.checker.edits_dir))
+
+    def submit(self, chunk: list):
+        return self.executor.submit(_work, chunk)
+
+    def restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+
+    def close(self, wait: bool) -> None:
+        global _PARENT
+        self.executor.shutdown(wait=wait, cancel_futures=True)
         _PARENT = None
-    with pool:
-        for results in pool.imap(_work, _chunks(items, batch_size)):
-            yield from results
+
+
+def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[NoteResult]:
+    """Results in input order, with at most ``IN_FLIGHT_PER_JOB * jobs`` chunks read ahead.
+
+    A worker that dies (killed, out of memory) loses the chunks in flight: each is run again alone in a
+    fresh pool, and a chunk that kills its worker a second time becomes ``worker_died`` error records.
+    """
+    chunks = _chunks(items, batch_size)
+    pool = _Pool(checker, jobs)
+    pending: deque = deque()
+    finished = False
+    try:
+        while True:
+            while len(pending) < IN_FLIGHT_PER_JOB * jobs and (chunk := next(chunks, None)) is not None:
+                pending.append((chunk, pool.submit(chunk)))
+            if not pending:
+                break
+            chunk, future = pending.popleft()
+            try:
+                yield from future.result()
+            except BrokenProcessPool:
+                lost = [chunk] + [c for c, _ in pending]
+                pending.clear()
+                pool.restart()
+                for chunk in lost:
+                    yield from _alone(pool, checker, chunk)
+            except Exception as exc:  # noqa: BLE001 - a chunk that cannot be sent or returned
+                yield from _chunk_errors(checker, chunk, "internal", f"notecheck failed on this note ({type(exc).__name__})")
+        finished = True
+    finally:
+        pool.close(wait=finished)
+
+
+def _alone(pool: _Pool, checker: Checker, chunk: list) -> Iterator[NoteResult]:
+    try:
+        results = pool.submit(chunk).result()
+    except BrokenProcessPool:
+        pool.restart()
+        results = list(_chunk_errors(checker, chunk, "worker_died",
+                                     "the worker process checking this note died (killed, or out of memory)"))
+    except Exception as exc:  # noqa: BLE001
+        results = list(_chunk_errors(checker, chunk, "internal", f"notecheck failed on this note ({type(exc).__name__})"))
+    yield from results
+
+
+def _chunk_errors(checker: Checker, chunk: list, kind: str, what: str) -> Iterator[NoteResult]:
+    for item in chunk:
+        if isinstance(item, ReadError):
+            yield checker.error_result(item.id, item.source, item.kind, item.message)
+        else:
+            yield checker.error_result(item.id, item.source, kind, f"{item.source}: {what}")

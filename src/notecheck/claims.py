@@ -50,9 +50,14 @@ def parse_claims(text: str) -> tuple[ClaimLine, ...]:
 def claims_in_text(text: str) -> tuple[ClaimLine, ...]:
     """Codes the note itself lists after a label such as "PROCEDURE CODES:" or "CPT:"."""
     lines = []
-    for label in _IN_TEXT_LABEL.finditer(text, lowered(text)):
+    labels = list(_IN_TEXT_LABEL.finditer(text, lowered(text)))
+    for label, following in zip(labels, labels[1:] + [None]):
+        # a label's list runs to the end of its line or to the next label, whichever comes first
         end = text.find("\n", label.end())
-        chunk = text[label.end(): end if end != -1 else len(text)]
+        end = len(text) if end == -1 else end
+        if following is not None:
+            end = min(end, following.start())
+        chunk = text[label.end(): end]
         # in comma-joined exports the next ALL-CAPS header ends the list
         header = re.search(r",\s*[A-Z][A-Z /]{3,}:", chunk)
         if header:

@@ -121,6 +121,8 @@ def scan(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output of an earlier run, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, metavar="BYTES", help="Larger notes are error records."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", metavar="CHAR", help="CSV field separator (default: sniffed from the header: , ; tab |)."),
+    stdin_format: Optional[str] = typer.Option(None, "--stdin-format", metavar="FORMAT", help="What - reads: jsonl, or text for one note (default: detected)."),
     rules: Optional[Path] = RULES,
     edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", metavar="DIR", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary line."),
@@ -163,6 +165,7 @@ def scan(
                     paths, WithProgress(renderer, bar), checker=checker, jobs=jobs or default_jobs(), done=done,
                     id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
                     default_code=code, max_note_bytes=max_note_bytes, keep_cols=keep_col or (),
+                    delimiter=_delimiter(delimiter), stdin_format=stdin_format,
                 )
         log.info("rules %s", checker.rules.version)
         if not quiet_:
@@ -170,6 +173,12 @@ def scan(
         return 0 if summary.all_complete else 1
 
     _run(work, debug)
+
+
+def _delimiter(value: str | None) -> str | None:
+    """``--delimiter``: one character, or a name for one that is awkward to type in a shell."""
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    return None if value is None else named.get(value.lower(), value)
 
 
 @app.command()

@@ -75,3 +75,24 @@ class ServeError(NotecheckError):
     """The service cannot start: a missing package, an unreadable token file, a port in use."""
 
     code = "E011"
+
+
+# The ``error.kind`` of an error record (``status: "error"``): one line each, as the README lists them.
+ERROR_KINDS: dict[str, str] = {
+    "not_found": "the file does not exist (or a link points nowhere)",
+    "unreadable": "the file cannot be opened or read (permissions, corrupt gzip or Parquet data)",
+    "not_a_file": "a named pipe, socket or device met in a folder: never opened, as it could block",
+    "symlink_loop": "a symbolic link that leads back to itself or to a folder being walked",
+    "too_deep": "a folder nested too far down, or a JSON value nested too deep to decode",
+    "unsupported": "a file type notecheck does not read (.xlsx, .docx, .pdf ...)",
+    "empty": "an empty or blank file, field or folder, or an export with no rows",
+    "binary": "a file that is not text",
+    "encoding": "bytes that do not fit the file's encoding, or characters that are not valid Unicode",
+    "too_large": "a note, row or line over --max-note-bytes (or the row limit derived from it)",
+    "malformed_row": "a row or line that cannot be parsed: bad quoting, wrong field count, not a JSON object",
+    "missing_column": "no note text column, or a named column that is not there",
+    "truncated": "compressed data that ends early",
+    "bad_code": "billed codes that do not follow claim-line syntax",
+    "internal": "notecheck failed on this note (a bug: please report it)",
+    "worker_died": "the worker process checking this note died twice (killed, or out of memory)",
+}

@@ -7,7 +7,8 @@ All are small frozen dataclasses; ``to_record`` turns a NoteResult into the JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 
 ELEMENTS: tuple[str, ...] = (
@@ -218,3 +219,41 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "warnings": [{"kind": w.kind, "message": w.message} for w in result.warnings],
         "columns": dict(result.columns),
     }
+
+
+# Lone surrogates: bytes that did not fit the file's encoding (kept by ``surrogateescape``), file names
+# that are not valid UTF-8, or JSON "\ud800" escapes. No UTF-8 writer can write them.
+SURROGATE = re.compile("[\ud800-\udfff]")
+ESCAPED = "escaped"  # the kind of the warning printable() adds
+
+
+def _escape_one(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
+
+
+def escape_surrogates(value: str) -> str:
+    """``value`` with each lone surrogate written as a backslash escape: an undecodable byte as ``\\xff``,
+    any other as ``\\ud800``. Text without one comes back unchanged (the same object)."""
+    return SURROGATE.sub(_escape_one, value) if SURROGATE.search(value) else value
+
+
+def printable(result: NoteResult) -> NoteResult:
+    """``result`` with every id, source, message and text that holds a lone surrogate escaped, and a
+    warning naming what was escaped, so that every writer (JSON, CSV, HTML, table) can write it."""
+    changed: dict = {}
+    for name in ("id", "source", "text"):
+        value = getattr(result, name)
+        if value is not None and SURROGATE.search(value):
+            changed[name] = escape_surrogates(value)
+    if result.error is not None and SURROGATE.search(result.error.kind + result.error.message):
+        changed["error"] = NoteError(escape_surrogates(result.error.kind), escape_surrogates(result.error.message))
+    if any(SURROGATE.search(code) for code in result.unsupported_codes):
+        changed["unsupported_codes"] = tuple(escape_surrogates(code) for code in result.unsupported_codes)
+    if any(SURROGATE.search(name) or (value and SURROGATE.search(value)) for name, value in result.columns):
+        changed["columns"] = tuple((escape_surrogates(name), value and escape_surrogates(value)) for name, value in result.columns)
+    if not changed:
+        return result
+    warning = NoteWarning(ESCAPED, f"{', '.join(changed)} written with backslash escapes (\\xNN, \\uNNNN): "
+                                   "they held bytes or characters that are not valid Unicode")
+    return replace(result, **changed, warnings=result.warnings + (warning,))

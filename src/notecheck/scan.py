@@ -15,7 +15,7 @@ import orjson
 
 from .check import Checker
 from .errors import InputError, InternalError, NotecheckError, ResumeFileError
-from .models import STATUS_RANK, NoteInput, NoteResult, ReadError
+from .models import STATUS_RANK, NoteInput, NoteResult, ReadError, escape_surrogates
 from .readers import kind_of, read_notes
 
 
@@ -136,7 +136,7 @@ def check_paths(paths: Sequence[str | Path], outputs: Sequence[Path] = ()) -> No
 
 def _skip_done(items: Iterable[NoteInput | ReadError], done: set[str], summary: Summary) -> Iterator:
     for item in items:
-        if item.source in done:
+        if escape_surrogates(item.source) in done:  # the output holds sources as printable() wrote them
             summary.skipped += 1
             continue
         yield item

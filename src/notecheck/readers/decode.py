@@ -18,6 +18,7 @@ import io
 import re
 from typing import BinaryIO, TextIO
 
+from notecheck.models import SURROGATE
 from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
 
 SAMPLE_BYTES = 64 * 1024
@@ -25,7 +26,6 @@ BINARY_CONTROL_SHARE = 0.10
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
-_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 def detect(sample: bytes, label: str, complete: bool = True) -> str:
@@ -100,8 +100,9 @@ def _read_head(binary: BinaryIO) -> tuple[bytes, BaseException | None]:
 
 
 def has_undecodable(value: str) -> bool:
-    """True if ``value`` holds bytes that did not fit the file's encoding."""
-    return _ESCAPED.search(value) is not None
+    """True if ``value`` holds bytes that did not fit the file's encoding, or any other lone surrogate
+    (a JSON ``"\\ud800"`` escape): no UTF-8 writer can write them."""
+    return SURROGATE.search(value) is not None
 
 
 class _HeadThenRest(io.RawIOBase):

@@ -22,6 +22,7 @@ class ReadOptions:
     default_code: str | None = None
     max_note_bytes: int = 1_000_000
     keep_cols: tuple[str, ...] = ()  # pass-through columns, carried into the result as they are
+    delimiter: str | None = None  # CSV field separator; None: sniffed from the header row
 
     def explicit_columns(self) -> dict[str, str | None]:
         roles = {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col}
@@ -35,7 +36,7 @@ def build_note(
     means the row has no such field. ``row`` is the 1-based row (or line) number."""
     source = f"{label}:{row}"
     note_id = cell_text(fields.get("id"))
-    if not note_id or has_undecodable(note_id):
+    if not note_id or has_undecodable(note_id):  # an id that is not text may be note text: never echoed
         note_id = source
 
     def error(kind: str, what: str) -> ReadError:
@@ -52,7 +53,8 @@ def build_note(
     values["text"] = raw_text or ""
     for role, name in columns.roles().items():
         if values.get(role) and has_undecodable(values[role]):
-            return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding")
+            return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding, "
+                                     "or characters that are not valid Unicode")
     text = values["text"]
     if not text.strip():
         return error("empty", f"column '{columns.text}' is empty")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import gzip
+import os
+import stat
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -38,10 +40,39 @@ class ReadProblem(InputError):
 
 
 def open_binary(path: Path) -> BinaryIO:
-    """Open ``path`` for reading bytes, through gzip when the name ends in ``.gz``."""
+    """Open ``path`` for reading bytes, through gzip when the name ends in ``.gz``.
+
+    Only a regular file is opened: it is opened without blocking (a named pipe would wait for a
+    writer forever) and checked, and anything else raises ReadProblem ``not_a_file``.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ReadProblem("not_a_file", f"{path}: not a regular file ({describe_mode(mode)}); not read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        handle = open(fd, "rb", closefd=True)  # noqa: SIM115 - returned to the caller, who closes it
+    except BaseException:
+        os.close(fd)
+        raise
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+        unzipped = gzip.GzipFile(fileobj=handle, mode="rb")
+        unzipped.myfileobj = handle  # GzipFile closes its myfileobj when it is closed
+        return unzipped
+    return handle
+
+
+def describe_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def problem_from(exc: BaseException, label: str, row: int | None = None, unit: str = "row") -> ReadProblem:
