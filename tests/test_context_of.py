@@ -12,7 +12,7 @@ import pytest
 import notecheck
 from notecheck.errors import NotecheckError
 
-N, H, Y, P, O = "negated", "historical", "hypothetical", "planned", "other_experiencer"
+N, H, Y, P, X = "negated", "historical", "hypothetical", "planned", "other_experiencer"
 
 
 def row(text: str, finding: str, reasons: set[str], id: str, nth: int = 0):
@@ -55,7 +55,7 @@ CLAUSE_BOUNDARIES = [
     row("No rash, however there is itching.", "itching", set(), "however"),
     row("No fever although the cough persists.", "cough", set(), "although"),
     row("Urinalysis with no nitrites, positive for leukocytes.", "leukocytes", set(), "positive-for"),
-    row("Family history positive for stroke.", "stroke", {O}, "positive-for-ends-negation-only"),
+    row("Family history positive for stroke.", "stroke", {X}, "positive-for-ends-negation-only"),
     row("Abdomen benign (no tenderness) with a palpable mass.", "palpable mass", set(), "closing-paren"),
     row("Abdomen benign (no tenderness) with a palpable mass.", "tenderness", {N}, "inside-paren"),
     row("Findings: 1) no effusion 2) mild mitral regurgitation.", "regurgitation", set(), "list-marker"),
@@ -73,7 +73,7 @@ HISTORICAL = [
     row("Fibrosis near an old rib fracture.", "rib fracture", {H}, "old"),
     row("She quit smoking.", "smoking", {H}, "quit"),
     row("PAST MEDICAL HISTORY: Hypertension and gout.", "gout", {H}, "history-section"),
-    row("Family history of diabetes.", "diabetes", {O}, "family-history-is-other-not-historical"),
+    row("Family history of diabetes.", "diabetes", {X}, "family-history-is-other-not-historical"),
 ]
 
 HYPOTHETICAL_AND_PLANNED = [
@@ -85,13 +85,13 @@ HYPOTHETICAL_AND_PLANNED = [
 ]
 
 OTHER_EXPERIENCER = [
-    row("Her mother had breast cancer.", "breast cancer", {O}, "mother"),
-    row("His father has coronary disease.", "coronary disease", {O}, "father"),
-    row("Sister with lupus.", "lupus", {O}, "sister"),
-    row("His brother has asthma.", "asthma", {O}, "brother"),
-    row("Family history of colon cancer.", "colon cancer", {O}, "family-history-of"),
-    row("Her husband has a cold.", "cold", {O}, "husband"),
-    row("His wife has the flu.", "flu", {O}, "wife"),
+    row("Her mother had breast cancer.", "breast cancer", {X}, "mother"),
+    row("His father has coronary disease.", "coronary disease", {X}, "father"),
+    row("Sister with lupus.", "lupus", {X}, "sister"),
+    row("His brother has asthma.", "asthma", {X}, "brother"),
+    row("Family history of colon cancer.", "colon cancer", {X}, "family-history-of"),
+    row("Her husband has a cold.", "cold", {X}, "husband"),
+    row("His wife has the flu.", "flu", {X}, "wife"),
 ]
 
 
@@ -123,7 +123,7 @@ def test_context_of_other_experiencer(text, finding, expected, nth):
 def test_context_of_one_answer_per_span_in_order():
     text = "No fever. Her mother had breast cancer. Cough."
     spans = [(text.index("Cough"), len(text) - 1), (3, 8), (text.index("breast"), text.index(" cancer") + 7)]
-    assert notecheck.context_of(text, spans) == [frozenset(), frozenset({N}), frozenset({O})]
+    assert notecheck.context_of(text, spans) == [frozenset(), frozenset({N}), frozenset({X})]
     assert notecheck.context_of(text, []) == []
 
 

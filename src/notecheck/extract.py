@@ -203,7 +203,7 @@ class Extractor:
     def _context_reason(self, span: Span, element: str, value: str) -> str | None:
         """Why a cue rules the mention out. A cue inside the mention (the "no" of "no complications") never
         reaches it (context.py); for the sentence's other mentions it is a cue like any other."""
-        for cat, cue_start in modifiers_of(span.doc, span):
+        for cat, _cue_start in modifiers_of(span.doc, span):
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
             only = self.value_filter.get(cat, {}).get(element)
