@@ -20,7 +20,10 @@ from .claims import claims_in_text, parse_claims
 from .errors import ClaimSyntaxError
 from .extract import Extractor
 from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError
+from .patients import Ledger
 from .pipeline import build_pipeline
+from .policy import note_checks
+from .profiles import load_profile
 from .rules import RulePack, load_rules
 
 
@@ -34,9 +37,10 @@ class Checker:
     the pipeline's hundred thousand objects, which makes checking about a quarter faster.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False):
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, profile: str | None = None):
         self.rules: RulePack = load_rules(rules_dir)
         self.rules_dir = str(self.rules.root)
+        self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
         self.nlp = build_pipeline(self.rules)
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
@@ -49,15 +53,20 @@ class Checker:
         return next(self.check_many([note]))
 
     def check_many(
-        self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1
+        self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1, ledger: Ledger | None = None
     ) -> Iterator[NoteResult]:
-        """One NoteResult per item, in input order; read errors pass through as error results."""
+        """One NoteResult per item, in input order; read errors pass through as error results.
+
+        The checks that read a patient's earlier notes run here, in the parent and in input order, after the
+        workers return (``patients.Ledger``): the same answers with any number of jobs."""
+        ledger = ledger if ledger is not None else Ledger(self.profile)
         if jobs > 1:
-            yield from _parallel(self, items, batch_size, jobs)
-            return
-        it = iter(items)
-        while chunk := list(islice(it, batch_size)):
-            yield from self._check_chunk(chunk)
+            results = _parallel(self, items, batch_size, jobs)
+        else:
+            it = iter(items)
+            results = (r for chunk in iter(lambda: list(islice(it, batch_size)), []) for r in self._check_chunk(chunk))
+        for result in results:
+            yield ledger.apply(result)
 
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
         notes = [x for x in chunk if isinstance(x, NoteInput)]
@@ -90,7 +99,7 @@ class Checker:
     def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
         return NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
-            error=NoteError(kind, message),
+            error=NoteError(kind, message), profile=self.profile.name,
         )
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
@@ -99,7 +108,9 @@ class Checker:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
         except ClaimSyntaxError as exc:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
-        codes, unsupported = audit(claims, findings, self.rules, _date(note.service_date), note.text)
+        day = _date(note.service_date)
+        codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text)
+        codes = note_checks(self.profile, codes, findings, note.text)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
             score = min(c.score for c in codes)
@@ -115,6 +126,9 @@ class Checker:
             rules_version=self.rules.version,
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
+            profile=self.profile.name,
+            patient=note.patient,
+            service_date=None if day is None else day.isoformat(),
         )
 
 
@@ -142,9 +156,9 @@ _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
 
 
-def _init_worker(rules_dir: str, keep_text: bool) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, profile: str) -> None:
     global _WORKER
-    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, profile=profile)
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -166,7 +180,7 @@ def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[N
     _PARENT = checker if fork else None
     try:
         pool = mp.get_context("fork" if fork else "spawn").Pool(
-            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text))
+            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text, checker.profile.name))
     finally:
         _PARENT = None
     with pool:

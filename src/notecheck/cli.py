@@ -50,6 +50,8 @@ def scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Export column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
+    patient_col: Optional[str] = typer.Option(None, "--patient-col", help="Export column with the patient (checks across a patient's notes; detected: patient_id, mrn, patient ...)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile in patterns/profiles/ (strict, cpt, medicare ...; default strict)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
@@ -62,7 +64,7 @@ def scan(
     from .check import Checker
     from .claims import parse_claims
     from .renderers import RENDERERS
-    from .scan import default_jobs, resume_done, scan as run_scan
+    from .scan import default_jobs, resume_done, resume_records, scan as run_scan
 
     _setup_logging(verbose)
     if resume is not None:
@@ -78,7 +80,7 @@ def scan(
     try:
         if code:
             parse_claims(code)
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text))
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), profile=profile)
         done = resume_done(resume) if resume is not None else set()
     except NotecheckError as exc:
         _fail(exc)
@@ -90,6 +92,7 @@ def scan(
             task = bar.add_task("checking", total=None) if bar else None
             summary = run_scan(
                 paths, renderer, checker=checker, jobs=jobs or default_jobs(), done=done,
+                prior=resume_records(resume) if resume is not None else (), patient_col=patient_col,
                 on_result=(lambda _r: bar.advance(task)) if bar else None,
                 id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
                 default_code=code, max_note_bytes=max_note_bytes,
@@ -137,12 +140,13 @@ def codes(rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack 
 def explain(
     code: str = typer.Argument(..., help="A CPT code, e.g. 64640."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile: what it asks for this code."),
 ) -> None:
     """Show a code's required elements and what satisfies each."""
     from .explain import explain_code
 
     try:
-        typer.echo(explain_code(code, rules))
+        typer.echo(explain_code(code, rules, profile))
     except NotecheckError as exc:
         _fail(exc)
 

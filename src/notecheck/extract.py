@@ -16,6 +16,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
+from .policy_values import Normalizers
 from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
 from .rules import RulePack, SectionSpec
 
@@ -143,6 +144,9 @@ class Extractor:
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
         }
+        by_name = Normalizers(rules).by_name  # `normalize:` of a pattern: its matched text -> the value
+        self.normalize = {(n, tp.value): by_name[tp.normalize] for n, ef in rules.elements.items()
+                          for tp in ef.patterns if tp.normalize}
         self.requires_agent_kind = {
             n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
         }
@@ -304,6 +308,10 @@ class Extractor:
                 continue  # a word inside a `Label:` is judged by the label's value, above
             if element == "volume":
                 value = normalize_amount(written)
+                if value is None:
+                    continue
+            elif (element, value) in self.normalize:
+                value = self.normalize[element, value](written)
                 if value is None:
                     continue
             sec = section_obj(start_char)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
-ELEMENTS: tuple[str, ...] = (
+CORE_ELEMENTS: tuple[str, ...] = (
     "nerve_target",
     "agent",
     "volume",
@@ -23,6 +23,9 @@ ELEMENTS: tuple[str, ...] = (
     "follow_up",
     "muscles",
 )
+# What payer profiles ask for (patterns/profiles/): prerequisites and drug records, same rule as above
+POLICY_ELEMENTS: tuple[str, ...] = ("prior_block_relief", "pain_scores", "functional_assessment", "toxin_units", "wastage")
+ELEMENTS: tuple[str, ...] = CORE_ELEMENTS + POLICY_ELEMENTS
 
 STATUS_RANK = {"complete": 0, "no_code": 1, "incomplete": 2, "error": 3}
 
@@ -50,6 +53,7 @@ class NoteInput:
     text: str
     codes: str | None = None
     service_date: str | None = None
+    patient: str | None = None  # the export's patient column: checks across a patient's notes
 
 
 @_pickled_by_fields
@@ -108,6 +112,7 @@ class Flag:
     kind: str
     message: str
     suggested_codes: tuple[str, ...] = ()
+    check: str | None = None  # policy flags: the profile check that raised it (facet_rf_blocks ...)
 
 
 @_pickled_by_fields
@@ -139,6 +144,9 @@ class NoteResult:
     error: NoteError | None = None
     unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
     text: str | None = None  # kept only for renderers that show the note (html)
+    profile: str = ""  # the payer profile the codes were scored with (patterns/profiles/)
+    patient: str | None = None
+    service_date: str | None = None
 
 
 def _evidence_record(ev: Evidence, include_text: bool) -> dict:
@@ -151,7 +159,10 @@ def _evidence_record(ev: Evidence, include_text: bool) -> dict:
 
 
 def _flag_record(flag: Flag) -> dict:
-    return {"kind": flag.kind, "message": flag.message, "suggested_codes": list(flag.suggested_codes)}
+    rec = {"kind": flag.kind, "message": flag.message, "suggested_codes": list(flag.suggested_codes)}
+    if flag.check is not None:
+        rec["check"] = flag.check
+    return rec
 
 
 def to_record(result: NoteResult, include_text: bool = True) -> dict:
@@ -191,5 +202,8 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "codes": codes,
         "unsupported_codes": list(result.unsupported_codes),
         "rules_version": result.rules_version,
+        "profile": result.profile,
+        "patient": result.patient,
+        "service_date": result.service_date,
         "error": error,
     }

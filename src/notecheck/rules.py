@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
 
-ElementName = Literal[ELEMENTS]  # the eleven element ids of models.ELEMENTS
+ElementName = Literal[ELEMENTS]  # the element ids of models.ELEMENTS
 AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid"]
 
 
@@ -54,6 +54,8 @@ class TokenPattern(_Strict):
     # text that every match contains, within 60 characters: the regex then runs only around it
     anchor: str | None = None
     pattern: list[dict] | None = None
+    # how the matched text becomes the element's value (policy_values.NORMALIZERS): "relief", "pain_scores" ...
+    normalize: Literal["relief", "pain_scores", "toxin_units", "wastage"] | None = None
 
     @field_validator("regex")
     @classmethod
@@ -275,6 +277,7 @@ class RulePack:
     abbreviations: AbbreviationFile
     spelling: SpellingFile
     codes: dict[str, tuple[CodeFile, ...]]  # code -> its versions, oldest first
+    profiles_dir: Path | None = None  # patterns/profiles/: payer profiles (see profiles.py)
 
     @property
     def version(self) -> str:
@@ -340,6 +343,7 @@ def _load_rules(root: Path) -> RulePack:
         abbreviations=load_yaml_model(root / "abbreviations.yml", AbbreviationFile),
         spelling=load_yaml_model(root / "spelling.yml", SpellingFile),
         codes=ordered,
+        profiles_dir=root / "profiles" if (root / "profiles").is_dir() else None,
     )
     return pack
 

@@ -14,6 +14,7 @@ import orjson
 
 from .check import Checker
 from .models import NoteInput, NoteResult, ReadError
+from .patients import Ledger
 from .readers import read_notes
 
 
@@ -38,8 +39,8 @@ class Summary:
             self.no_code += 1
         else:
             self.errors += 1
-        if any(c.flags for c in result.codes):
-            self.flagged += 1
+        if any(f.kind != "policy_note" for c in result.codes for f in c.flags):
+            self.flagged += 1  # a policy note (a payer's coverage stance) is no failure
 
     @property
     def all_complete(self) -> bool:
@@ -49,6 +50,17 @@ class Summary:
         text = (f"{self.read} notes read: {self.complete} complete, {self.incomplete} incomplete, "
                 f"{self.no_code} without a code, {self.errors} errors, {self.flagged} flagged")
         return text + (f" ({self.skipped} already done, skipped)" if self.skipped else "")
+
+
+def resume_records(path: Path) -> Iterator[dict]:
+    """The whole records of a JSONL output, for priming the patient ledger on --resume (after resume_done
+    has cut a torn last line)."""
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                yield orjson.loads(line)
 
 
 def resume_done(path: Path) -> set[str]:
@@ -83,14 +95,19 @@ def scan(
     jobs: int = 1,
     done: set[str] | None = None,
     on_result: Callable[[NoteResult], None] | None = None,
+    prior: Iterable[dict] = (),
     **read_options,
 ) -> Summary:
-    """Check every note under ``paths`` and hand each result to ``renderer`` in input order."""
+    """Check every note under ``paths`` and hand each result to ``renderer`` in input order. ``prior`` are the
+    records of an earlier run (--resume): the checks across a patient's notes remember them first."""
     summary = Summary()
     items: Iterable = read_notes(paths, **read_options)
     if done:
         items = _skip_done(items, done, summary)
-    for result in checker.check_many(items, jobs=jobs):
+    ledger = Ledger(checker.profile)
+    for record in prior:
+        ledger.prime(record)
+    for result in checker.check_many(items, jobs=jobs, ledger=ledger):
         renderer.write(result)
         summary.add(result)
         if on_result is not None:

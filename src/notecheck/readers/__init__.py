@@ -60,6 +60,7 @@ def read_notes(
     date_col: str | None = None,
     default_code: str | None = None,
     max_note_bytes: int = 1_000_000,
+    patient_col: str | None = None,
 ) -> Iterator[NoteInput | ReadError]:
     """Stream the notes in ``paths`` (files, folders, or ``-`` for JSON lines on stdin).
 
@@ -69,7 +70,7 @@ def read_notes(
     """
     if max_note_bytes < 1:
         raise InputError(f"max_note_bytes must be at least 1, got {max_note_bytes}")
-    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes)
+    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, patient_col)
     return _read_all(list(paths), options)
 
 

@@ -1,4 +1,4 @@
-"""Which export column holds the note id, text, billed codes and service date.
+"""Which export column holds the note id, text, billed codes, service date and patient.
 
 Names are compared case-insensitively, with spaces and punctuation read as ``_``
 ("Note Text" matches ``note_text``). An explicit column option always wins; when it is
@@ -23,6 +23,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
              "billing_codes", "procedure_codes", "claim_codes"),
     "date": ("service_date", "date_of_service", "dos", "svc_date", "procedure_date",
              "encounter_date", "visit_date", "note_date", "date"),
+    "patient": ("patient_id", "patientid", "mrn", "patient", "patient_number", "person_id", "member_id",
+                "subject_id", "pat_id"),
 }
 
 _SHOWABLE = re.compile(r"[A-Za-z0-9_][\w .#/()-]{0,39}")
@@ -36,10 +38,12 @@ class ColumnMap:
     id: str | None = None
     code: str | None = None
     date: str | None = None
+    patient: str | None = None
 
     def roles(self) -> dict[str, str]:
         """Role -> column name, for the roles that have a column."""
-        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date}
+        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date,
+                 "patient": self.patient}
         return {role: name for role, name in found.items() if name is not None}
 
 

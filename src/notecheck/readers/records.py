@@ -21,9 +21,11 @@ class ReadOptions:
     date_col: str | None = None
     default_code: str | None = None
     max_note_bytes: int = 1_000_000
+    patient_col: str | None = None
 
     def explicit_columns(self) -> dict[str, str | None]:
-        return {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col}
+        return {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col,
+                "patient": self.patient_col}
 
 
 def build_note(
@@ -63,6 +65,7 @@ def build_note(
         text=text,
         codes=values.get("code") or options.default_code,
         service_date=values.get("date") or None,
+        patient=values.get("patient") or None,
     )
 
 
