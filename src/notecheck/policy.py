@@ -127,7 +127,7 @@ def _wastage_record(chk, findings, text, code) -> list[Flag]:
 
 
 def _coverage_note(chk, findings, text, code) -> list[Flag]:
-    return [_flag(chk, chk.message, POLICY_NOTE)]
+    return [_flag(chk, " ".join(chk.message.split()), POLICY_NOTE)]
 
 
 _TEXT = {"imaging_modality": _imaging_modality, "levels_and_sides": _levels_and_sides,
