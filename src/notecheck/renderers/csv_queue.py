@@ -8,11 +8,11 @@ from typing import TextIO
 from ..models import STATUS_RANK, NoteResult
 
 COLUMNS = ["id", "source", "note_status", "code", "modifiers", "units", "code_source", "status", "score",
-           "missing", "flags", "suggested_codes", "flag_messages", "error"]
+           "missing", "flags", "suggested_codes", "flag_messages", "error", "profile", "policy_findings"]
 
 
 def queue_rows(result: NoteResult) -> list[dict]:
-    base = {"id": result.id, "source": result.source, "note_status": result.status}
+    base = {"id": result.id, "source": result.source, "note_status": result.status, "profile": result.profile}
     if result.error is not None:
         return [{**base, "status": "error", "error": f"{result.error.kind}: {result.error.message}"}]
     if not result.codes:
@@ -31,6 +31,7 @@ def queue_rows(result: NoteResult) -> list[dict]:
             "flags": "; ".join(f.kind for f in c.flags),
             "suggested_codes": "; ".join(dict.fromkeys(s for f in c.flags for s in f.suggested_codes)),
             "flag_messages": " | ".join(f.message for f in c.flags),
+            "policy_findings": " | ".join(f"{f.check}: {f.message}" for f in c.flags if f.kind.startswith("policy")),
         })
     return rows
 

@@ -244,7 +244,8 @@ def card(result: NoteResult, include_text: bool, hints: Hints) -> str:
     score = "" if result.score is None else f'<b class="score">{result.score}</b>'
     parts = [f'<article class="card c-{_css_name(result.status)}"{data}>',
              f'<header>{_badge(result.status)}{score}<h2>{escape(result.id)}</h2>'
-             f'<span class="src">{escape(result.source)}</span></header>']
+             f'<span class="src">{escape(result.source)}</span>'
+             + (f'<span class="src">profile {escape(result.profile)}</span>' if result.profile else "") + '</header>']
     if result.error is not None:
         parts.append(f'<p class="error"><b>{escape(result.error.kind)}</b>: {escape(result.error.message)}</p>')
     elif result.codes:
@@ -328,12 +329,15 @@ class HtmlRenderer:
         self.missing_any: Counter = Counter()  # element -> notes missing it for some code
         self.flags: Counter = Counter()  # kind -> notes
         self.rules_versions: set[str] = set()
+        self.profiles: set[str] = set()
 
     def write(self, result: NoteResult) -> None:
         self.cards.append((card_order(result), card(result, self.include_text, self.hints)))
         self.by_status[result.status] += 1
         if result.rules_version:
             self.rules_versions.add(result.rules_version)
+        if result.profile:
+            self.profiles.add(result.profile)
         for c in result.codes:
             self.by_code[c.code][c.status] += 1
             self.titles.setdefault(c.code, c.title)
@@ -364,7 +368,9 @@ class HtmlRenderer:
         text_note = "with note text" if self.include_text else "without note text (values, offsets and reasons only)"
         rules = escape(", ".join(sorted(self.rules_versions)) or "unknown")
         boxes = [self._status_box(), self._flags_box(), self._legend_box(), self._codes_box(), self._chart_box()]
-        return (f'<header class="top"><h1>notecheck report</h1><p>{total} notes, {text_note}; rules {rules}</p></header>'
+        profiles = escape(", ".join(sorted(self.profiles)) or "unknown")
+        return (f'<header class="top"><h1>notecheck report</h1><p>{total} notes, {text_note}; rules {rules}; '
+                f'profile {profiles}</p></header>'
                 f'<section class="summary">{"".join(boxes)}</section>' + self._filters())
 
     def _filters(self) -> str:
