@@ -90,7 +90,7 @@ def parse_relief(value: str) -> Relief:
     parts = value.split()
     block, pct, day = (parts + ["?", "?", "?"])[:3]
     months = float(parts[3][:-2]) if len(parts) > 3 and parts[3].endswith("mo") else None
-    return Relief(block, None if pct == "?" else int(pct.rstrip("%")),
+    return Relief(block, None if pct.rstrip("%") == "?" else int(pct.rstrip("%")),
                   None if day == "?" else dt.date.fromisoformat(day), months)
 
 
