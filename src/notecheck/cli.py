@@ -215,6 +215,7 @@ def serve(
     timeout: float = typer.Option(30.0, "--timeout", min=0.001, help="Seconds a request may take (more: 503)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile for every request (default strict)."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
     """Serve the checker over HTTP (see /docs); stops on Ctrl-C."""
@@ -224,7 +225,7 @@ def serve(
     try:
         settings = ServeSettings(
             token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
-            timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
+            timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None, profile=profile,
         )
         run(settings, host, port)
     except NotecheckError as exc:

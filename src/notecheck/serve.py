@@ -68,6 +68,7 @@ class ServeSettings:
     timeout: float = 30.0  # seconds per request, reading the body included
     max_note_bytes: int = 1_000_000
     rules_dir: str | None = None
+    profile: str | None = None  # the payer profile every request is scored with (default: strict)
 
 
 # --------------------------------------------------------------------------- request and response bodies
@@ -116,6 +117,7 @@ class FlagOut(BaseModel):
     kind: str
     message: str
     suggested_codes: list[str]
+    check: str | None = None  # policy flags only
 
 
 class CodeOut(BaseModel):
@@ -148,6 +150,9 @@ class RecordOut(BaseModel):
     codes: list[CodeOut]
     unsupported_codes: list[str]
     rules_version: str
+    profile: str = ""
+    patient: str | None = None
+    service_date: str | None = None
     error: ErrorOut | None
 
 
@@ -233,7 +238,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
     from notecheck.check import Checker
 
-    checker = checker or Checker(settings.rules_dir)
+    checker = checker or Checker(settings.rules_dir, profile=settings.profile)
     runner = _Runner(checker)
     rules = checker.rules
     options = ReadOptions(max_note_bytes=settings.max_note_bytes)

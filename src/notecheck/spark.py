@@ -101,11 +101,15 @@ def result_schema():
         T.StructField("codes", T.ArrayType(code)),
         T.StructField("unsupported_codes", strings()),
         T.StructField("rules_version", T.StringType()),
+        T.StructField("profile", T.StringType()),
+        T.StructField("patient", T.StringType()),
+        T.StructField("service_date", T.StringType()),
         T.StructField("error", error),
     ])
 
 
-RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "unsupported_codes", "rules_version", "error")
+RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "unsupported_codes", "rules_version",
+                  "profile", "patient", "service_date", "error")
 
 
 def record_of(row: Any) -> dict:
