@@ -54,8 +54,8 @@ def test_audit_pure_does_not_import_spacy(module):
 
 
 def test_audit_pure_on_plain_findings(pack):
-    results, unsupported = audit((ClaimLine("64640", ("RT",)), ClaimLine("64999")), FOUND, pack, None, TEXT)
-    assert unsupported == ("64999",)
+    results, unsupported = audit((ClaimLine("64640", ("RT",)), ClaimLine("99213")), FOUND, pack, None, TEXT)
+    assert unsupported == ("99213",)
     (result,) = results
     assert result.status == "complete"
     assert [f.kind for f in result.flags] == ["laterality_conflict"]

@@ -35,6 +35,6 @@ def test_codes_cli_explain_accepts_plus_prefix():
 
 
 def test_codes_cli_explain_unknown_code_exits_2():
-    result = runner.invoke(app, ["explain", "64999"])
+    result = runner.invoke(app, ["explain", "99213"])
     assert result.exit_code == 2
     assert "E004" in result.output

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .audit import audit
 from .claims import claims_in_text, parse_claims
+from .edits import load_edits
 from .errors import ClaimSyntaxError
 from .extract import Extractor
 from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError
@@ -37,8 +38,11 @@ class Checker:
     the pipeline's hundred thousand objects, which makes checking about a quarter faster.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, profile: str | None = None):
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, edits_dir: str | Path | None = None,
+                 profile: str | None = None):
         self.rules: RulePack = load_rules(rules_dir)
+        self.edits_dir = str(edits_dir) if edits_dir else None
+        self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
         self.rules_dir = str(self.rules.root)
         self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
         self.nlp = build_pipeline(self.rules)
@@ -109,7 +113,7 @@ class Checker:
         except ClaimSyntaxError as exc:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
         day = _date(note.service_date)
-        codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text)
+        codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text, self.edits)
         codes = note_checks(self.profile, codes, findings, note.text)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
@@ -156,9 +160,10 @@ _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
 
 
-def _init_worker(rules_dir: str, keep_text: bool, profile: str) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, edits_dir: str | None = None, profile: str | None = None) -> None:
     global _WORKER
-    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, profile=profile)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, edits_dir=edits_dir,
+                                                          profile=profile)
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -180,7 +185,8 @@ def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[N
     _PARENT = checker if fork else None
     try:
         pool = mp.get_context("fork" if fork else "spawn").Pool(
-            jobs, initializer=_init_worker, initargs=(checker.rules_dir, checker.keep_text, checker.profile.name))
+            jobs, initializer=_init_worker,
+            initargs=(checker.rules_dir, checker.keep_text, checker.edits_dir, checker.profile.name))
     finally:
         _PARENT = None
     with pool:

@@ -57,6 +57,7 @@ def scan(
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack folder to use instead of the shipped one."),
+    edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
@@ -80,7 +81,7 @@ def scan(
     try:
         if code:
             parse_claims(code)
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), profile=profile)
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), edits_dir=edits, profile=profile)
         done = resume_done(resume) if resume is not None else set()
     except NotecheckError as exc:
         _fail(exc)

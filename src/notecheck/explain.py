@@ -36,6 +36,7 @@ def explain_code(code: str, rules_dir: str | Path | None = None, profile: str | 
         lines.append(f"  Add-on: bill with one of {', '.join(rule.primary_codes)} on the same claim.")
     if rule.includes_guidance:
         lines.append(f"  Includes guidance; do not bill {', '.join(rule.includes_guidance)} with it.")
+    lines += _billing_rules(rule)
     lines += ["", f"  Source: {' '.join(rule.source.split())}"]
     lines += _profile_lines(prof, rule.code)
     return "\n".join(lines)
@@ -77,3 +78,29 @@ def _satisfied_by(element: str, rule) -> str:
     if element == "nerve_target" and rule.targets:
         return f" Satisfied by: {', '.join(rule.targets)}."
     return ""
+
+
+def _billing_rules(rule) -> list[str]:
+    """The coding rules the audit applies from the code file, in plain words."""
+    out = []
+    if rule.imaging_values:
+        out.append(f"  Imaging: only {' or '.join(rule.imaging_values)} satisfies it; other guidance alone is the unlisted code 64999.")
+    if rule.min_lesion_celsius:
+        out.append(f"  Lesions: thermal at {rule.min_lesion_celsius} °C or more; cooler or pulsed lesions are 64999.")
+    if rule.muscles and rule.muscles.values:
+        out.append(f"  Muscles it covers: {', '.join(rule.muscles.values)}.")
+    if rule.spine_levels:
+        out.append(f"  Spinal levels of its nerves: {', '.join(rule.spine_levels)}.")
+    if rule.once_per:
+        out.append(f"  Billed once per {rule.once_per}; further {rule.unit}s go on its add-on.")
+    if rule.max_units:
+        out.append(f"  At most {rule.max_units} unit(s) in one session.")
+    if rule.laterality_modifiers and not rule.bilateral_modifier:
+        out.append("  Sides: one line per side with RT or LT; never modifier 50.")
+    if rule.requires_terms:
+        out.append(f"  Fits notes that name: {', '.join(rule.requires_terms)}.")
+    if rule.unless_terms:
+        out.append(f"  Not for notes that name: {', '.join(rule.unless_terms)}.")
+    if rule.unlisted:
+        out.append("  Unlisted: inferred or suggested, with the reason, for destruction that no code describes.")
+    return out

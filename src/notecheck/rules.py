@@ -9,13 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
@@ -168,6 +175,7 @@ class MuscleCount(_Strict):
     min: int = 1
     max: int | None = None
     region: Literal["extremity", "trunk", "head_neck"] | None = None
+    values: list[str] = []  # the muscles this code covers (empty: every muscle of the region)
 
 
 class CodeFile(_Strict):
@@ -194,6 +202,15 @@ class CodeFile(_Strict):
     spine_regions: list[Literal["cervical", "thoracic", "lumbar", "sacral"]] = []  # spinal levels this code covers
     image_guidance: Literal["any", "with", "without"] = "any"  # fits only notes with (or without) image guidance
     min_lesion_celsius: int | None = None  # thermal lesions documented only below this are not destruction
+    imaging_values: list[Literal["fluoroscopy", "ultrasound", "ct", "mri"]] = []  # imaging that satisfies it (empty: any)
+    spine_levels: list[str] = []  # nerve levels its targets lie at ("C1-T12"); a site wholly outside does not fit
+    bilateral_modifier: bool = True  # False: both sides are two lines (RT and LT), never modifier 50
+    once_per: Literal["side", "session"] | None = None  # a primary billed once per side or session; the rest on its add-on
+    max_units: int | None = None  # most units of this add-on in one session
+    owns_targets: bool = True  # False (cryoablation codes): a target it names may still go to the catch-all code
+    unlisted: bool = False  # the unlisted code: where documented destruction with no code of its own goes
+    unless_terms: list[str] = []  # listed-muscle codes: a note holding one of these does not fit ("trigger point")
+    requires_terms: list[str] = []  # listed-muscle codes fit only, target codes go first, when the note holds one ("chronic migraine")
 
     @field_validator("required")
     @classmethod
@@ -201,6 +218,20 @@ class CodeFile(_Strict):
         if len(set(v)) != len(v):
             raise ValueError("an element is listed twice")
         return v
+
+
+class DeletedCode(_Strict):
+    """A code no longer in CPT: billed, it is named with the year it went and what replaced it."""
+
+    code: str = Field(pattern=r"^[0-9]{4}[0-9A-Z]$")
+    deleted: dt.date  # first date of service on which it is no longer valid
+    replaced_by: list[str] = Field(min_length=1)
+    note: str = ""
+    source: str
+
+
+class DeletedCodeFile(_Strict):
+    deleted: list[DeletedCode]
 
 
 class PackFile(_Strict):
@@ -277,6 +308,7 @@ class RulePack:
     abbreviations: AbbreviationFile
     spelling: SpellingFile
     codes: dict[str, tuple[CodeFile, ...]]  # code -> its versions, oldest first
+    deleted: dict[str, DeletedCode] = field(default_factory=dict)  # code -> when it went and what replaced it
     profiles_dir: Path | None = None  # patterns/profiles/: payer profiles (see profiles.py)
 
     @property
@@ -343,9 +375,21 @@ def _load_rules(root: Path) -> RulePack:
         abbreviations=load_yaml_model(root / "abbreviations.yml", AbbreviationFile),
         spelling=load_yaml_model(root / "spelling.yml", SpellingFile),
         codes=ordered,
+        deleted=_deleted_codes(root, ordered),
         profiles_dir=root / "profiles" if (root / "profiles").is_dir() else None,
     )
     return pack
+
+
+def _deleted_codes(root: Path, codes: dict[str, tuple[CodeFile, ...]]) -> dict[str, DeletedCode]:
+    path = root / "deleted_codes.yml"
+    if not path.is_file():
+        return {}
+    out = {d.code: d for d in load_yaml_model(path, DeletedCodeFile).deleted}
+    both = sorted(set(out) & set(codes))
+    if both:
+        raise RuleFileError(f"{path}: {', '.join(both)} also has a file in codes/. A code is either in force or deleted.")
+    return out
 
 
 def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -> None:

@@ -39,7 +39,9 @@ def unmet(element: str, rule: CodeFile, findings: dict[str, ElementFinding]) -> 
         return "not documented"
     if element == "agent" and rule.agents and not set(finding.values) & set(rule.agents):
         return f"documented agent ({', '.join(finding.values)}) does not satisfy this code; needs one of: {', '.join(rule.agents)}"
-    if element == "nerve_target" and rule.targets and not set(finding.values) & set(rule.targets):
+    if element == "imaging" and rule.imaging_values and not set(finding.values) & set(rule.imaging_values):
+        return f"documented imaging ({', '.join(finding.values)}) does not satisfy this code; needs {' or '.join(rule.imaging_values)}"
+    if element == "nerve_target" and rule.targets and not rule.unlisted and not set(finding.values) & set(rule.targets):
         return f"documented target ({', '.join(finding.values)}) is not one this code covers ({', '.join(rule.targets)})"
     return None
 

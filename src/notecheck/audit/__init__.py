@@ -28,12 +28,14 @@ The package has three parts: ``sites`` (documented targets and muscles with side
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
+from ..edits import Edits, edit_flags
 from ..models import ClaimLine, CodeResult, ElementFinding
 from ..rules import RulePack
 from ..scoring import score_code
 from .fitting import Plan, codes_in_force
-from .flags import audit_claims
+from .flags import audit_claims, deleted_code
 from .sites import Documentation
 
 __all__ = ["audit"]
@@ -45,13 +47,15 @@ def audit(
     pack: RulePack,
     service_date: dt.date | None = None,
     text: str | None = None,
+    edits: Edits | None = None,
 ) -> tuple[tuple[CodeResult, ...], tuple[str, ...]]:
     """Score the billed codes (or, with none billed, the codes the documentation supports) and flag what an
     auditor should know. Returns the code results and the billed codes that have no rule file."""
-    unsupported = tuple(dict.fromkeys(c.code for c in claims if c.code not in pack.codes))
+    unsupported = tuple(dict.fromkeys(c.code for c in claims if c.code not in pack.codes and c.code not in pack.deleted))
     known = [c for c in claims if c.code in pack.codes]
     doc = Documentation(findings, pack, text or "")
     plan = Plan(doc, *codes_in_force(pack, service_date))
+    deleted = tuple(deleted_code(c, pack.deleted[c.code], plan) for c in claims if c.code in pack.deleted)
     if not claims:
         results = [
             score_code(line.rule, findings, pack, ClaimLine(line.rule.code, line.modifiers, line.units),
@@ -59,4 +63,14 @@ def audit(
             for line in plan.lines
         ]
         return tuple(results), ()
-    return audit_claims(known, findings, pack, service_date, plan), unsupported
+    results = audit_claims(known, findings, pack, service_date, plan) + deleted
+    if edits is not None:  # CMS's MUE and PTP tables: flags on the billed codes they concern
+        extra = edit_flags(claims, edits, service_date)
+        out = [replace(r, flags=r.flags + tuple(extra.pop(r.code, ()))) for r in results]
+        for flags in extra.values():  # a code with no result of its own (guidance checked with its procedure)
+            for flag in flags:
+                k = next((i for i, r in enumerate(out) if r.code in flag.suggested_codes), 0)
+                if out:
+                    out[k] = replace(out[k], flags=out[k].flags + (flag,))
+        results = tuple(out)
+    return results, unsupported

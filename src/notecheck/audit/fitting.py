@@ -9,8 +9,16 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..rules import CodeFile, RulePack
-from .sites import MODIFIER_OF_SIDE, Documentation, Site, joint_name, level_name
-from .wording import or_join, value_words
+from .sites import (
+    MODIFIER_OF_SIDE,
+    Documentation,
+    Site,
+    joint_name,
+    level_name,
+    levels_in,
+    region_of,
+)
+from .wording import and_join, or_join, value_words
 
 
 def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, CodeFile]:
@@ -93,6 +101,7 @@ class Plan:
         self.series = series
         self.by_series: dict[frozenset[str], Documented] = {}
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
+        self.unlisted_why: dict[int, str] = {}  # id(site) -> why it went to the unlisted code
         self.also_supported: set[str] = set()
         self._targets()
         self._muscles()
@@ -125,18 +134,66 @@ class Plan:
             and max(doc.temperatures) < rule.min_lesion_celsius
         )
 
+    def imaging_ok(self, rule: CodeFile) -> bool:
+        """The documented imaging is of a kind the code takes (64633-64636: fluoroscopy or CT); no imaging
+        documented is left to scoring, which reports it missing."""
+        values = set(self.doc.imaging_values)
+        return not rule.imaging_values or not values or bool(values & set(rule.imaging_values))
+
+    def terms_ok(self, rule: CodeFile) -> bool:
+        """The note holds one of the code's ``requires_terms`` (or the code lists none)."""
+        if not rule.requires_terms:
+            return True
+        text = self.doc.lowered
+        return any(t in text for t in rule.requires_terms)
+
+    @property
+    def unlisted_rule(self) -> CodeFile | None:
+        return next((r for r in self.rules.values() if r.unlisted), None)
+
     def fits(self, site: Site, any_agent: bool = False) -> list[str]:
         """Primary codes whose rules a nerve-target site satisfies: the codes that name its target, else
-        the catch-all codes (no targets); with agents, spinal region and imaging taken into account."""
+        the catch-all codes (no targets); with agents, spinal region and levels, and imaging taken into
+        account. A target whose own codes all refuse the documented agent, imaging or lesion temperature
+        goes to the unlisted code (with the reason kept in ``unlisted_why``), never to another code."""
         candidates = [r for r in self.rules.values()
                       if r.muscles is None and not r.addon and r.family != "chemodenervation"]
         agent_ok = (lambda r: True) if any_agent else self._agent_ok
-        named = [r for r in candidates if site.value in r.targets and agent_ok(r) and region_ok(r, site)]
-        if named and all(self.low_temperature(r) for r in named):
-            return []  # lesions too cool to be destruction: no neurolysis code fits (unlisted)
+        target = site.value.replace("_", " ")
+        named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)]
+        named = [r for r in named_all if agent_ok(r)]
+        # a code whose setting the note names ("sacroiliac") goes before the others (an L5 dorsal ramus)
+        named = [r for r in named if r.requires_terms and self.terms_ok(r)] or named
+        why = None
+        if named and any(self.low_temperature(r) for r in named):  # too cool for one code is no destruction
+            temps = ", ".join(f"{t} °C" for t in sorted(set(self.doc.temperatures)))
+            cool = [r for r in named if self.low_temperature(r)]
+            why = (f"radiofrequency lesions of the {target} at {temps}, below the "
+                   f"{min(r.min_lesion_celsius for r in cool)} °C that {or_join(sorted(r.code for r in cool))} take as destruction")
+            named = []
         named = [r for r in named if not self.low_temperature(r)]
+        if named:
+            seen = [r for r in named if self.imaging_ok(r)]
+            if not seen:
+                why = (f"{' and '.join(self.doc.imaging_values)} guidance only for the {target}; "
+                       f"{or_join(sorted(r.code for r in named))} need {' or '.join(named[0].imaging_values)}")
+            named = seen
+        elif named_all and why is None and any(r.owns_targets for r in named_all):
+            agents = and_join(value_words(self.doc.agents)) if self.doc.agents else "no agent"
+            why = (f"{agents} at the {target}: its codes ({or_join(sorted(r.code for r in named_all))}) "
+                   f"take only {or_join(value_words(sorted({a for r in named_all for a in r.agents})))}")
+        if not named and why is None:
+            named = [r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)]
+            if not named and self.doc.agents:
+                catch_all = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
+                why = (f"{and_join(value_words(self.doc.agents))} at the {target}: no code names it, and "
+                       f"{or_join(catch_all) if catch_all else 'no catch-all code'} does not take that agent")
         if not named:
-            named = [r for r in candidates if not r.targets and agent_ok(r)]
+            unlisted = self.unlisted_rule
+            if why is not None and unlisted is not None and agent_ok(unlisted):
+                self.unlisted_why[id(site)] = why
+                return [unlisted.code]
+            return []
         # codes told apart only by imaging (64605 without, 64610 with): keep those the note's imaging fits
         imaging_fits = [r for r in named if r.image_guidance != ("without" if self.doc.imaging else "with")]
         return [r.code for r in (imaging_fits or named)]
@@ -145,18 +202,21 @@ class Plan:
         sites = [s for s in self.doc.sites if s.element == "nerve_target"]
         fitted = {id(s): self.fits(s) for s in sites}
         # a target that fits several codes goes with the code most of the note's targets fit
-        # ("L5 dorsal ramus" with the facet code when medial branches are named, with 64625 beside lateral branches)
+        # ("L5 dorsal ramus" with the facet code when medial branches are named, with 64625 beside lateral branches);
+        # between codes that as many kinds of target fit, the one more mentions fit
         votes: dict[str, set[str]] = {}
+        mentions: dict[str, int] = {}
         for s in sites:
             for c in fitted[id(s)]:
                 votes.setdefault(c, set()).add(s.value)
+                mentions[c] = mentions.get(c, 0) + 1
         by_code: dict[str, list[Site]] = {}
         ambiguous: dict[str, list[str]] = {}
         for s in sites:
             codes = fitted[id(s)]
             if len(codes) > 1:
-                best = max(len(votes[c]) for c in codes)
-                codes = [c for c in codes if len(votes[c]) == best]
+                best = max((len(votes[c]), mentions[c]) for c in codes)
+                codes = [c for c in codes if (len(votes[c]), mentions[c]) == best]
             self.site_codes[id(s)] = frozenset(codes)
             for c in codes:
                 by_code.setdefault(c, []).append(s)
@@ -172,8 +232,11 @@ class Plan:
         per_side = _count_per_side(rule, sites)
         addon = next((self.rules[c] for c in sorted(series) if self.rules[c].addon and rule.code in self.rules[c].primary_codes), None)
         what = describe_targets(sites, self.doc)
+        if rule.unlisted:
+            whys = [self.unlisted_why[id(s)] for s in sites if id(s) in self.unlisted_why]
+            what += ": no code of its own" + (f" ({'; '.join(dict.fromkeys(whys))})" if whys else "")
         if rule.unit == "joint" and rule.spine_regions:
-            joints = sorted({j for s in sites for j in (s.joints() or ())})
+            joints = sorted({j for s in sites for j in region_joints(rule, s)})
             if joints:
                 what += "; joints " + ", ".join(joint_name(a, b) for a, b in joints)
         if alternatives:
@@ -200,8 +263,34 @@ class Plan:
                     groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
         return groups
 
+    def _listed_muscles(self) -> None:
+        """Codes that list their muscles (head and neck): each fits the documented muscles it lists when the
+        note holds one of its ``requires_terms`` (chronic migraine, dystonia), one line per side when it takes
+        side modifiers."""
+        rules = [r for r in self.rules.values() if r.muscles is not None and r.muscles.values and self._agent_ok(r)
+                 and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
+        for rule in rules:
+            sites = [s for s in self.doc.sites if s.element == "muscles" and s.value in rule.muscles.values]
+            if not sites:
+                continue
+            series = self.series[rule.code]
+            documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
+            documented.sites += sites
+            by_side: dict[str | None, list[Site]] = {}
+            for s in sites:
+                for side in (sorted(s.sides) or [None]) if rule.laterality_modifiers else [None]:
+                    by_side.setdefault(side, []).append(s)
+            for side, ss in by_side.items():
+                names = ", ".join(value_words(sorted({s.value for s in ss})))
+                where = f"{side} side" if side else ("both sides" if not rule.laterality_modifiers else "unstated side")
+                documented.lines.append(Line(rule, frozenset({side}) if side else frozenset(), 1,
+                                             f"muscle(s) injected on the {where} ({names})"))
+            documented.count = None if None in by_side and rule.laterality_modifiers else len(by_side)
+
     def _muscles(self) -> None:
-        muscle_rules = [r for r in self.rules.values() if r.muscles is not None and self._agent_ok(r)]
+        self._listed_muscles()
+        muscle_rules = [r for r in self.rules.values()
+                        if r.muscles is not None and not r.muscles.values and self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]
@@ -252,6 +341,21 @@ def region_ok(rule: CodeFile, site: Site) -> bool:
     return not rule.spine_regions or not site.spine_regions or bool(site.spine_regions & set(rule.spine_regions))
 
 
+def levels_ok(rule: CodeFile, site: Site) -> bool:
+    """A site with spinal levels fits a code with ``spine_levels`` only when one of its levels lies in them
+    (a dorsal ramus at S2 is no facet nerve)."""
+    if not rule.spine_levels or not site.levels:
+        return True
+    ranges = [r for text in rule.spine_levels for r in levels_in(text)]
+    return any(lo <= lv <= hi for lv in site.levels for lo, hi in ranges)
+
+
+def region_joints(rule: CodeFile, site: Site) -> frozenset[tuple[int, int]]:
+    """The site's facet joints that lie in the code's spinal regions."""
+    joints = site.joints() or frozenset()
+    return frozenset(j for j in joints if not rule.spine_regions or region_of(j[0]) in rule.spine_regions)
+
+
 def _muscle_count(sites: list[Site]) -> tuple[int, int]:
     """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
     values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
@@ -295,9 +399,7 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
         elif rule.unit == "joint" and rule.spine_regions:
             joints: set = set()
             for s in ss:
-                j = s.joints()
-                if j:
-                    joints |= j
+                joints |= region_joints(rule, s)
             out[side] = len(joints) or None
         else:  # knee, joint without levels (sacroiliac), procedure, session: one per side
             out[side] = 1 if side or rule.unit in ("procedure", "session") else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..models import ClaimLine, CodeResult, ElementFinding, Flag
-from ..rules import CodeFile, RulePack
+from ..rules import CodeFile, DeletedCode, RulePack
 from ..scoring import score_code
 from .fitting import Documented, Plan
 from .sites import MODIFIER_OF_SIDE, NON_DESTRUCTIVE_KINDS, SIDE_OF_MODIFIER, UNLISTED
@@ -47,7 +47,8 @@ def audit_claims(
     for codes, idxs in series.items():
         head = next((i for i in idxs if not scored[i][1].addon), idxs[0])
         lines = [scored[i] for i in idxs]
-        flags[head] += filter(None, [_units(lines, plan.by_series.get(codes)), _laterality(lines, plan, codes)])
+        flags[head] += filter(None, [_units(lines, plan.by_series.get(codes)), *_primary_once(lines, plan),
+                                     _laterality(lines, plan, codes)])
 
     for i, flag in _guidance_flags(guidance, scored, plan):
         flags[i].append(flag)
@@ -155,6 +156,45 @@ def _units(lines: list[tuple[ClaimLine, CodeFile]], documented: Documented | Non
     )
 
 
+def _addons_of(code: str, plan: Plan) -> list[str]:
+    return sorted(r.code for r in plan.rules.values() if r.addon and code in r.primary_codes)
+
+
+def _primary_once(lines: list[tuple[ClaimLine, CodeFile]], plan: Plan) -> list[Flag]:
+    """A primary code is billed once (per side or per session, its ``once_per``) and the rest on its add-on;
+    an add-on with ``max_units`` is billed at most that many units in a session."""
+    out: list[Flag] = []
+    for c, r in lines:
+        if r.once_per == "side" and c.units > 1:
+            addons = _addons_of(r.code, plan)
+            out.append(Flag(
+                "units_mismatch",
+                f"{_claim_text(c)}: {r.code} is the first {r.unit} on a side and is billed once per side "
+                f"(or once with modifier 50); the other {c.units - 1} {r.unit}(s) go on {or_join(addons)}.",
+                tuple(addons),
+            ))
+    session = [(c, r) for c, r in lines if r.once_per == "session"]
+    if sum(c.units for c, _r in session) > 1:
+        addons = sorted({a for _c, r in session for a in _addons_of(r.code, plan)})
+        out.append(Flag(
+            "units_mismatch",
+            f"{', '.join(_claim_text(c) for c, _r in session)}: the primary code is billed once per session, for "
+            f"the first {session[0][1].unit}; each further {session[0][1].unit} goes on {or_join(addons)}.",
+            tuple(addons),
+        ))
+    capped = [(c, r) for c, r in lines if r.max_units]
+    if capped:
+        most = max(r.max_units for _c, r in capped)
+        total = sum(c.units for c, _r in capped)
+        if total > most:
+            out.append(Flag(
+                "units_mismatch",
+                f"{total} add-on unit(s) billed ({', '.join(_claim_text(c) for c, _r in capped)}); at most {most} "
+                f"are reported in one session.",
+            ))
+    return out
+
+
 def _billed_sides(lines: list[tuple[ClaimLine, CodeFile]]) -> frozenset[str] | None:
     sides: set[str] = set()
     any_side = False
@@ -179,8 +219,19 @@ def _laterality(lines: list[tuple[ClaimLine, CodeFile]], plan: Plan, codes: froz
     billed = _billed_sides(lines)
     names = and_join(value_words(dict.fromkeys(s.value for s in sites if s.sides)))
     written = ", ".join(_claim_text(c) for c, _r in lines)
+    if not rule.bilateral_modifier and any("50" in c.modifiers for c, _r in lines):
+        return Flag(
+            "laterality_conflict",
+            f"{written} carries modifier 50, which {rule.code} does not take: each side is its own claim line "
+            f"with RT or LT (one extremity per line).",
+        )
     if billed is None:
-        need = "50 (or RT and LT)" if len(doc_sides) == 2 else MODIFIER_OF_SIDE[next(iter(doc_sides))]
+        if len(doc_sides) != 2:
+            need = MODIFIER_OF_SIDE[next(iter(doc_sides))]
+        elif rule.bilateral_modifier:
+            need = "50 (or RT and LT)"
+        else:
+            need = "RT and LT, one line per side (modifier 50 does not apply)"
         return Flag(
             "laterality_conflict",
             f"the note documents {side_words(doc_sides)} ({names}) but {written} carries no side "
@@ -222,3 +273,22 @@ def _guidance_flags(guidance, scored, plan: Plan) -> list[tuple[int, Flag]]:
                 or tuple(c for c in r.primary_codes if c in plan.rules),
             )))
     return out
+
+
+def deleted_code(claim: ClaimLine, deleted: DeletedCode, plan: Plan) -> CodeResult:
+    """A billed code that is no longer in CPT: a result of its own with a ``deleted_code`` flag naming the year
+    and the replacements the documentation supports (all of them when it supports none)."""
+    fitting = [c for c in deleted.replaced_by if c in plan.supported]
+    suggested = fitting or list(deleted.replaced_by)
+    why = f" ({deleted.note})" if deleted.note else ""
+    which = "the documentation fits" if fitting else "it was replaced by"
+    return CodeResult(
+        code=claim.code, title=f"deleted code (no longer valid from {deleted.deleted.isoformat()})",
+        modifiers=claim.modifiers, units=claim.units, source="billed", status="incomplete", score=0, missing=(),
+        flags=(Flag(
+            "deleted_code",
+            f"{claim.code} was deleted from CPT in {deleted.deleted.year}{why}; {which} {or_join(suggested)}.",
+            tuple(suggested),
+        ),),
+        rule_version=f"deleted@{deleted.deleted.isoformat()}",
+    )

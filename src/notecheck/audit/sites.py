@@ -28,6 +28,7 @@ _LEVEL_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 _LEVEL_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
 _REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
 _REGION_WORD = re.compile(r"\b(cervical|thoracic|lumbar|lumbosacral|sacral)\b", re.I)
+_JOINT_WORD = re.compile(r"\b(?:joints?|facets?|zygapophys\w*)\b", re.IGNORECASE)
 _INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal", re.I)
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\b", re.I)
 _ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
@@ -55,21 +56,28 @@ class Site:
     near_levels: tuple[tuple[int, int], ...] = ()  # levels and ranges in or near its sentence
     interspaces: frozenset[int] = frozenset()
     region_words: frozenset[str] = frozenset()  # "lumbar", "cervical" written in or near its sentence
+    joint_words: bool = False  # "joint" or "facet" written in its sentence: written ranges are joints
 
     @property
     def spine_regions(self) -> frozenset[str]:
-        """Spinal regions from the levels near the site, else from region words ("lumbosacral")."""
+        """Spinal regions of the facet joints documented for the site (a joint belongs to the region of its
+        upper vertebra: T12-L1 is thoracic, L1-2 lumbar), else of the levels near it, else from region words
+        ("lumbosacral")."""
+        joints = self.joints()
+        if joints:
+            return frozenset(region_of(a) for a, _b in joints)
         return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words
 
     def joints(self) -> frozenset[tuple[int, int]] | None:
-        """Facet joints documented for this site: written ranges ("L4-5", "C3 to C6"), else the joints that
-        contiguous nerve levels supply; None when the text does not say. Two nerves supply each joint: in the
+        """Facet joints documented for this site: written one-segment ranges ("L4-5") and ranges written as
+        joints ("C3 to C6 facet joints"), else the joints that contiguous nerve levels supply ("T12-L5 medial
+        branches" names six nerves); None when the text does not say. Two nerves supply each joint: in the
         neck the nerves of the same numbers (C3 and C4: C3-4), lower down the nerves named one level higher
         (L3 and L4 medial branches: L4-5; L4 medial branch and L5 dorsal ramus: L5-S1)."""
-        ranges = {(lo, hi) for lo, hi in self.near_levels if hi > lo}
+        ranges = {(lo, hi) for lo, hi in self.near_levels if hi > lo and (hi - lo == 1 or self.joint_words)}
         if ranges:
             return frozenset((i, i + 1) for lo, hi in ranges for i in range(lo, hi))
-        singles = sorted({lo for lo, hi in self.near_levels if hi == lo})
+        singles = sorted({lv for lo, hi in self.near_levels for lv in range(lo, hi + 1)})
         if len(singles) < 2 or any(b - a != 1 for a, b in zip(singles, singles[1:])):
             return None
         return frozenset((a, b) if region_of(a) == "cervical" else (b, b + 1) for a, b in zip(singles, singles[1:]))
@@ -85,7 +93,9 @@ class Documentation:
         self.agent_kind = {a: kinds.get(a) for a in self.agents}
         self.treatment = frozenset(a for a in self.agents if self.agent_kind[a] in TREATMENT_KINDS)
         self.imaging = findings["imaging"].present
+        self.imaging_values = tuple(findings["imaging"].values)
         self.text = text
+        self.lowered = text.lower()
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
@@ -101,7 +111,7 @@ class Documentation:
                     sided=sided.get(ev.value, True), limb=term.limb if term else None,
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
-                    region_words=self._region_words(ev),
+                    region_words=self._region_words(ev), joint_words=bool(_JOINT_WORD.search(self._segment(ev.start))),
                 ))
         raw.sort(key=lambda s: s.start)
         self.sites = self._assign_sides(raw, [e for e in findings["laterality"].evidence if e.value])
@@ -128,13 +138,13 @@ class Documentation:
 
     def _levels(self, ev: Evidence) -> tuple[int, ...]:
         out: set[int] = set()
-        for lo, hi in _levels_in(self._segment(ev.start)):
+        for lo, hi in levels_in(self._segment(ev.start)):
             out.update(range(lo, hi + 1))
         return tuple(sorted(out))
 
     def _near_levels(self, ev: Evidence) -> tuple[tuple[int, int], ...]:
         for shift in (0, -1, 1, -2):
-            found = _levels_in(self._segment(ev.start, shift))
+            found = levels_in(self._segment(ev.start, shift))
             if found:
                 return tuple(found)
         return ()
@@ -213,7 +223,7 @@ def _sides_of(value: str | None) -> set[str]:
     return {"left", "right"} if value == "bilateral" else {value} if value in ("left", "right") else set()
 
 
-def _levels_in(segment: str) -> list[tuple[int, int]]:
+def levels_in(segment: str) -> list[tuple[int, int]]:
     found = []
     for m in _LEVEL.finditer(segment):
         lo = _level_index(m.group(1), m.group(2))
