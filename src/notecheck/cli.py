@@ -183,6 +183,7 @@ def spark_scan(
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output folder if it exists."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile (default strict); checks across a patient's notes group rows by patient."),
     partitions: int = typer.Option(0, "--partitions", min=0, help="Spread notes over this many tasks (0: at least one per core)."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
@@ -198,6 +199,7 @@ def spark_scan(
         summary = run_spark_scan(
             path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
+            profile=profile,
         )
     except NotecheckError as exc:
         _fail(exc)
