@@ -24,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notes import write_jsonl  # noqa: E402
-from notecheck.check import RENEW_EVERY  # noqa: E402
 from results import write_section  # noqa: E402
 from run import source_state  # noqa: E402
+
+from notecheck.check import RENEW_EVERY  # noqa: E402
 
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
 

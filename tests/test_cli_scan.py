@@ -151,11 +151,12 @@ def test_cli_scan_bad_code_option_says_why(notes):
     assert "64640 times two" in result.stderr and "E002" in result.stderr
 
 
-def test_cli_scan_missing_path_is_an_error_record(tmp_path):
-    result = scan(tmp_path / "nope.txt", "--code", CODE)
-    assert result.exit_code == 1
-    [rec] = records(result.stdout)
-    assert rec["status"] == "error" and rec["error"]["kind"]
+def test_cli_scan_missing_path_is_an_input_path_error(tmp_path):
+    write(tmp_path, "a.txt", COMPLETE)
+    result = scan(tmp_path / "a.txt", tmp_path / "nope.txt", "--code", CODE)
+    assert result.exit_code == 2, result.output
+    assert "nope.txt" in result.stderr and "E003" in result.stderr
+    assert result.stdout == ""  # refused before anything is read
 
 
 def test_cli_scan_broken_rules_folder_exits_2(notes, tmp_path):

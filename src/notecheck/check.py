@@ -27,7 +27,6 @@ from .policy import note_checks
 from .profiles import load_profile
 from .rules import RulePack, load_rules
 
-
 RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
 
 

@@ -1,24 +1,52 @@
-"""The command line: parse options, call the library, render, pick the exit code.
-
-Exit codes: 0 every note complete; 1 some note incomplete, without a code, flagged or unreadable;
-2 usage or rule-file error.
-"""
+"""The command line: parse options, call the library, render, pick the exit code (EXIT_CODES)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
+import click
 import typer
 
-from . import quiet  # noqa: F401
+from . import __version__, quiet
 from .errors import NotecheckError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Check procedure notes for the documentation each billed code needs.")
+EXIT_CODES = """Exit codes:
+
+\b
+  0  every note complete and unflagged (eval: every target met; rules check: every example passes)
+  1  findings: a note incomplete, flagged, without a code or unreadable (eval: a target missed;
+     rules check: an example fails)
+  2  usage error, rule-file error, or an input path that does not exist or would be overwritten
+  3  notecheck failed: an internal error or an output that cannot be written
+"""
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Check procedure notes for the documentation each billed code needs.\n\n" + EXIT_CODES,
+)
+rules_app = typer.Typer(no_args_is_help=True, help="Work on a rule pack.")
+app.add_typer(rules_app, name="rules")
 log = logging.getLogger("notecheck")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"notecheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    pass
 
 
 class Format(str, Enum):
@@ -35,16 +63,53 @@ def _setup_logging(verbose: int) -> None:
     quiet.silence_libraries()  # stays silent at every verbosity: libraries below may log note text
 
 
-def _fail(exc: NotecheckError) -> None:
+def _fail(exc: NotecheckError) -> NoReturn:
     typer.echo(f"notecheck: error {exc}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(exc.exit_code)
 
 
-@app.command()
+def _run(work: Callable[[], int], debug: bool = False) -> NoReturn:
+    """Run a command's work and exit with its code. A NotecheckError prints its one-line message; anything
+    else is notecheck's own failure: one line with the exception type (its message could quote a note),
+    exit 3, and the traceback only with --debug."""
+    try:
+        code = work()
+    except NotecheckError as exc:
+        if debug:
+            raise
+        _fail(exc)
+    except (click.exceptions.Exit, click.exceptions.ClickException):
+        raise
+    except KeyboardInterrupt:
+        typer.echo("notecheck: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as killed by SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"notecheck: error: {exc.strerror or type(exc).__name__}{where}", err=True)
+        raise typer.Exit(3) from None
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit code 3
+        if debug:
+            raise
+        typer.echo(f"notecheck: internal error ({type(exc).__name__}). Rerun with --debug for the traceback.", err=True)
+        raise typer.Exit(3) from None
+    raise typer.Exit(code)
+
+
+DEBUG = typer.Option(False, "--debug", help="Show the traceback of an internal error (it may quote note text).")
+RULES = typer.Option(None, "--rules", help="Rule pack folder (default: the shipped one, or $NOTECHECK_RULES).")
+VERBOSE = typer.Option(0, "--verbose", "-v", count=True, show_default=False, help="More log lines (never note text).")
+
+
+@app.command(epilog=EXIT_CODES)
 def scan(
-    paths: list[str] = typer.Argument(..., help="Files, folders, exports (CSV/TSV/JSONL/Parquet, .gz too), or - for JSONL on stdin."),
+    paths: list[str] = typer.Argument(..., metavar="PATH", help="Files, folders, exports (CSV/TSV/JSONL/Parquet, .gz too), or - for JSONL on stdin."),
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format (default: table on a terminal, else jsonl)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (JSONL as it goes; other formats replace it when the run ends)."),
     code: Optional[str] = typer.Option(None, "--code", help="Billed codes for notes that have none, e.g. '64640-LT x2'."),
     id_col: Optional[str] = typer.Option(None, "--id-col", help="Export column with the note id."),
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
@@ -52,121 +117,126 @@ def scan(
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
     patient_col: Optional[str] = typer.Option(None, "--patient-col", help="Export column with the patient (checks across a patient's notes; detected: patient_id, mrn, patient ...)."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile in patterns/profiles/ (strict, cpt, medicare ...; default strict)."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output, skipping notes already in it."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output of an earlier run, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
-    max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
-    rules: Optional[Path] = typer.Option(None, "--rules", help="A rule pack folder to use instead of the shipped one."),
+    max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, metavar="BYTES", help="Larger notes are error records."),
+    rules: Optional[Path] = RULES,
     edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
-    quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
+    quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary line."),
+    verbose: int = VERBOSE,
+    debug: bool = DEBUG,
 ) -> None:
     """Check every note and report what each billed code is missing."""
-    from .check import Checker
-    from .claims import parse_claims
-    from .renderers import RENDERERS
-    from .scan import default_jobs, resume_done, resume_records, scan as run_scan
-
     _setup_logging(verbose)
     if resume is not None:
         if output is not None and output != resume:
             raise typer.BadParameter("--resume names the output file; leave out -o or give the same file.")
-        output, fmt = resume, fmt or Format.jsonl
+        fmt = fmt or Format.jsonl
         if fmt != Format.jsonl:
             raise typer.BadParameter("--resume works with --format jsonl only.")
     if fmt is None:
-        fmt = Format.table if output is None and sys.stdout.isatty() else Format.jsonl
-    if fmt.value not in RENDERERS:
-        raise typer.BadParameter(f"format {fmt.value} is not available in this installation.")
-    try:
+        fmt = Format.table if output is None and resume is None and sys.stdout.isatty() else Format.jsonl
+
+    def work() -> int:
+        from .check import Checker
+        from .claims import parse_claims
+        from .progress import WithProgress, progress_bar
+        from .renderers import RENDERERS, open_output
+        from .scan import check_paths, default_jobs, resume_done, resume_records
+        from .scan import scan as run_scan
+
+        if fmt.value not in RENDERERS:
+            raise typer.BadParameter(f"format {fmt.value} is not available in this installation.")
+        check_paths(paths, [p for p in (output, resume) if p is not None])
         if code:
             parse_claims(code)
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), edits_dir=edits, profile=profile)
         done = resume_done(resume) if resume is not None else set()
-    except NotecheckError as exc:
-        _fail(exc)
-    stream = open(output, "a" if resume else "w", encoding="utf-8", newline="") if output else sys.stdout
-    renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
-    progress = _progress(quiet_)
-    try:
-        with progress as bar:
-            task = bar.add_task("checking", total=None) if bar else None
-            summary = run_scan(
-                paths, renderer, checker=checker, jobs=jobs or default_jobs(), done=done,
-                prior=resume_records(resume) if resume is not None else (), patient_col=patient_col,
-                on_result=(lambda _r: bar.advance(task)) if bar else None,
-                id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
-                default_code=code, max_note_bytes=max_note_bytes,
-            )
-    except NotecheckError as exc:
-        _fail(exc)
-    finally:
-        if output:
-            stream.close()
-    log.info("rules %s", checker.rules.version)
-    if not quiet_:
-        typer.echo(summary.line(), err=True)
-    raise typer.Exit(0 if summary.all_complete else 1)
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), edits_dir=edits, profile=profile)
+        mode = "append" if resume is not None else "stream" if fmt == Format.jsonl else "atomic"
+        with open_output(resume or output, mode) as stream:
+            renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
+            with progress_bar(not quiet_) as bar:
+                summary = run_scan(
+                    paths, WithProgress(renderer, bar), checker=checker, jobs=jobs or default_jobs(), done=done,
+                    prior=resume_records(resume) if resume is not None else (), patient_col=patient_col,
+                    id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
+                    default_code=code, max_note_bytes=max_note_bytes,
+                )
+        log.info("rules %s", checker.rules.version)
+        if not quiet_:
+            typer.echo(summary.line(), err=True)
+        return 0 if summary.all_complete else 1
 
-
-def _progress(quiet_: bool):
-    """A progress bar with notes/s on stderr when it is a terminal; a no-op context otherwise."""
-    import contextlib
-
-    if quiet_ or not sys.stderr.isatty():
-        return contextlib.nullcontext(None)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.speed:.0f} notes/s"), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True)
+    _run(work, debug)
 
 
 @app.command()
-def codes(rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder.")) -> None:
+def codes(rules: Optional[Path] = RULES) -> None:
     """List the supported codes."""
     from .rules import load_rules
 
-    try:
-        pack = load_rules(rules)
-    except NotecheckError as exc:
-        _fail(exc)
-    for code, versions in pack.codes.items():
-        rule = versions[-1]
-        typer.echo(f"{code}{' (add-on)' if rule.addon else ''}  {rule.title}")
+    def work() -> int:
+        for code, versions in load_rules(rules).codes.items():
+            rule = versions[-1]
+            typer.echo(f"{code}{' (add-on)' if rule.addon else ''}  {rule.title}")
+        return 0
+
+    _run(work)
 
 
 @app.command()
 def explain(
-    code: str = typer.Argument(..., help="A CPT code, e.g. 64640."),
-    rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    code: str = typer.Argument(..., metavar="CODE", help="A CPT code, e.g. 64640."),
+    rules: Optional[Path] = RULES,
     profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile: what it asks for this code."),
 ) -> None:
     """Show a code's required elements and what satisfies each."""
     from .explain import explain_code
 
-    try:
+    def work() -> int:
         typer.echo(explain_code(code, rules, profile))
-    except NotecheckError as exc:
-        _fail(exc)
+        return 0
+
+    _run(work)
 
 
-@app.command("eval")
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the output record."""
+    from .schema import record_schema_text
+
+    typer.echo(record_schema_text().rstrip("\n"))
+
+
+class EvalFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("eval", epilog=EXIT_CODES)
 def eval_cmd(
-    gold: Path = typer.Argument(..., help="A gold JSONL file or a folder of them."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    gold: Path = typer.Argument(..., metavar="GOLD", help="A gold JSONL file or a folder of them."),
+    fmt: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f", help="Report format."),
     realnotes: Optional[Path] = typer.Option(None, "--realnotes", help="Folder of the real notes that gold lines refer to."),
-    rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    rules: Optional[Path] = RULES,
+    debug: bool = DEBUG,
 ) -> None:
-    """Measure extraction against a gold corpus: P/R/F1 per element and every miss."""
+    """Measure extraction against a gold corpus.
+
+    Prints precision, recall and F1 per element, note-status accuracy and every miss.
+
+    Exits 1 when an element's presence F1 is below its target (0.95 for nerve_target, agent, volume,
+    imaging, laterality and consent; 0.90 for the others).
+    """
     from .evaluate import evaluate, render_json, render_text
 
-    try:
+    def work() -> int:
         report = evaluate(gold, rules_dir=rules, realnotes=realnotes)
-    except NotecheckError as exc:
-        _fail(exc)
-    typer.echo(render_json(report) if fmt == "json" else render_text(report))
+        typer.echo(render_json(report) if fmt == EvalFormat.json else render_text(report))
+        return 0 if report.targets_met() else 1
+
+    _run(work, debug)
 
 
 @app.command("spark-scan")
@@ -237,3 +307,19 @@ def serve(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+@rules_app.command("check", epilog=EXIT_CODES)
+def rules_check(pack: Path = typer.Argument(..., metavar="DIR", help="The rule pack folder (holding pack.yml).")) -> None:
+    """Validate a rule pack and run every match/no_match example in its files."""
+    from .rulecheck import check_pack
+
+    def work() -> int:
+        report = check_pack(pack)
+        for where, problem in report.failures:
+            typer.echo(f"FAIL {where}: {problem}")
+        verdict = "all pass" if report.ok else f"{len(report.failures)} failed"
+        typer.echo(f"{pack}: valid; {report.examples} examples, {verdict}")
+        return 0 if report.ok else 1
+
+    _run(work)

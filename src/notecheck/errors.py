@@ -11,6 +11,7 @@ class NotecheckError(Exception):
     """Base class: ``code`` is stable across releases, ``message`` is for people."""
 
     code = "E000"
+    exit_code = 2  # the CLI's exit code: 2 for what the user can fix in the command or the rules
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -42,6 +43,26 @@ class UnknownCodeError(NotecheckError):
     """A CPT code asked for by name has no rule file."""
 
     code = "E004"
+
+
+class OutputError(NotecheckError):
+    """The output cannot be written (no such folder, no permission, disk full), or would overwrite an input."""
+
+    code = "E005"
+    exit_code = 3
+
+
+class ResumeFileError(NotecheckError):
+    """The ``--resume`` file is not a JSONL output of notecheck; it is left untouched."""
+
+    code = "E006"
+
+
+class InternalError(NotecheckError):
+    """notecheck itself failed. The message names the file and the exception type only, never note text."""
+
+    code = "E099"
+    exit_code = 3
 
 
 class SparkUnavailableError(NotecheckError):

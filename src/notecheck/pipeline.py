@@ -18,12 +18,14 @@ from pathlib import Path
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 
+# isort: split
+
 import numpy as np
-from spacy.attrs import IDX, LOWER, SENT_START
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
 from rapidfuzz import fuzz, process
+from spacy.attrs import IDX, LOWER, SENT_START
 from spacy.lang.en import English
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher

@@ -7,6 +7,7 @@ the field (with its line where YAML knows it) and what to fix.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -266,13 +267,13 @@ def load_yaml_model(path: Path, model: type[BaseModel]):
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.")
+        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}. Check that it exists and is readable.") from None
     try:
         data = yaml.load(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise RuleFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the syntax there.")
+        raise RuleFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the syntax there.") from None
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -310,10 +311,13 @@ class RulePack:
     codes: dict[str, tuple[CodeFile, ...]]  # code -> its versions, oldest first
     deleted: dict[str, DeletedCode] = field(default_factory=dict)  # code -> when it went and what replaced it
     profiles_dir: Path | None = None  # patterns/profiles/: payer profiles (see profiles.py)
+    digest: str = ""  # sha256 of every file the pack was loaded from (see pack_digest)
 
     @property
     def version(self) -> str:
-        return f"{self.pack.name}@{self.pack.version}"
+        """``name@version+hash``: the hash of the files' content tells an edited pack from the shipped one
+        even when pack.yml still names the shipped version."""
+        return f"{self.pack.name}@{self.pack.version}+{self.digest[:12]}"
 
     def code_rule(self, code: str, service_date: dt.date | None = None) -> CodeFile:
         """The version of a code's rules in force on the date of service (the newest if no date)."""
@@ -367,6 +371,7 @@ def _load_rules(root: Path) -> RulePack:
         codes.setdefault(cf.code, []).append(cf)
     ordered = {c: tuple(sorted(v, key=lambda r: r.effective_from)) for c, v in sorted(codes.items())}
     pack = RulePack(
+        digest=pack_digest(root),
         root=root,
         pack=load_yaml_model(root / "pack.yml", PackFile),
         elements=elements,
@@ -390,6 +395,20 @@ def _deleted_codes(root: Path, codes: dict[str, tuple[CodeFile, ...]]) -> dict[s
     if both:
         raise RuleFileError(f"{path}: {', '.join(both)} also has a file in codes/. A code is either in force or deleted.")
     return out
+
+
+PACK_FILES = ("pack.yml", "context.yml", "sections.yml", "abbreviations.yml", "spelling.yml", "elements/*.yml", "codes/*.yml",
+              "deleted_codes.yml", "profiles/*.yml")
+
+
+def pack_digest(root: Path) -> str:
+    """sha256 over the pack's rule files (PACK_FILES): each one's path inside the pack and its bytes."""
+    digest = hashlib.sha256()
+    for path in sorted({p for pattern in PACK_FILES for p in root.glob(pattern) if p.is_file()}):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -> None:

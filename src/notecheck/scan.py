@@ -6,6 +6,7 @@ Every input note yields exactly one result (an error result when it cannot be re
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,10 @@ from pathlib import Path
 import orjson
 
 from .check import Checker
-from .models import NoteInput, NoteResult, ReadError
+from .errors import InputError, InternalError, NotecheckError, ResumeFileError
+from .models import STATUS_RANK, NoteInput, NoteResult, ReadError
 from .patients import Ledger
-from .readers import read_notes
+from .readers import kind_of, read_notes
 
 
 @dataclass
@@ -52,9 +54,14 @@ class Summary:
         return text + (f" ({self.skipped} already done, skipped)" if self.skipped else "")
 
 
+RESUME_MAX_LINE = 32 * 1024 * 1024  # longest record line --resume reads; a longer line is not our output
+_RECORD_START = b'{"id":"'  # how every record line this tool writes begins (orjson, id first)
+_RECORD_KEYS = ("id", "source", "status", "rules_version")
+
+
 def resume_records(path: Path) -> Iterator[dict]:
     """The whole records of a JSONL output, for priming the patient ledger on --resume (after resume_done
-    has cut a torn last line)."""
+    has checked the file and cut a torn last line). One line at a time."""
     if not path.exists():
         return
     with open(path, "rb") as fh:
@@ -64,19 +71,79 @@ def resume_records(path: Path) -> Iterator[dict]:
 
 
 def resume_done(path: Path) -> set[str]:
-    """Sources already written to a JSONL output. A torn last line (a killed run) is cut off first."""
-    if not path.exists():
+    """Sources already written to a JSONL output of this tool, for ``--resume``.
+
+    The whole file is checked before anything is changed: a file that is not notecheck's JSONL (not a
+    regular file, a line that is not one of its records, a line longer than RESUME_MAX_LINE) raises
+    ResumeFileError and is left as it was. Only then is a torn last line (a killed run) cut off, so that
+    its note is checked again. Reads one line at a time: memory stays bounded whatever the file holds.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         return set()
-    with open(path, "rb+") as fh:
-        data = fh.read()
-        end = data.rfind(b"\n") + 1
-        if end != len(data):
-            fh.truncate(end)
-    done = set()
-    for line in data[:end].splitlines():
-        if line.strip():
-            done.add(orjson.loads(line)["source"])
+    except OSError as exc:
+        raise ResumeFileError(f"cannot read the --resume file {path}: {exc.strerror}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ResumeFileError(f"the --resume file {path} is not a regular file. Name a JSONL output of notecheck.")
+    done: set[str] = set()
+    torn_at = None
+    with open(path, "rb") as fh:
+        offset, number = 0, 0
+        while line := fh.readline(RESUME_MAX_LINE + 1):
+            number += 1
+            if not line.endswith(b"\n"):
+                if len(line) > RESUME_MAX_LINE:
+                    raise _not_ours(path, number, "is too long")
+                if not line.startswith(_RECORD_START[: len(line)]):
+                    raise _not_ours(path, number, "is not a notecheck record")
+                torn_at = offset  # the last line, cut short
+                break
+            source = _record_source(line)
+            if source is None:
+                raise _not_ours(path, number, "is not a notecheck record")
+            done.add(source)
+            offset += len(line)
+    if torn_at is not None:
+        with open(path, "rb+") as fh:
+            fh.truncate(torn_at)
     return done
+
+
+def _record_source(line: bytes) -> str | None:
+    if not line.startswith(_RECORD_START):
+        return None
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or any(k not in record for k in _RECORD_KEYS) or record["status"] not in STATUS_RANK:
+        return None
+    return record["source"] if isinstance(record["source"], str) else None
+
+
+def _not_ours(path: Path, number: int, why: str) -> ResumeFileError:
+    return ResumeFileError(f"the --resume file {path}: line {number} {why}, so it is not a JSONL output of notecheck; "
+                           "it was left untouched. Name the output of an earlier `notecheck scan -f jsonl` run.")
+
+
+def check_paths(paths: Sequence[str | Path], outputs: Sequence[Path] = ()) -> None:
+    """Refuse, before anything is read or written: an input path that does not exist, an output that is one
+    of the inputs, and an output inside a scanned folder that a scan of that folder would read as notes.
+    Paths are compared after resolving symbolic links. Raises InputError."""
+    inputs = [Path(p) for p in paths if str(p) != "-"]
+    for path in inputs:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder. Check the path.")
+    for out in outputs:
+        real_out = Path(os.path.realpath(out))
+        for path in inputs:
+            real_in = Path(os.path.realpath(path))
+            if real_out == real_in:
+                raise InputError(f"{out} is also an input: writing the report there would destroy it. Write the output elsewhere.")
+            if real_in.is_dir() and real_in in real_out.parents and kind_of(real_out) not in (None, "unsupported"):
+                raise InputError(f"{out} is inside the scanned folder {path}, where a scan would read it as notes. "
+                                 "Write the output outside that folder.")
 
 
 def _skip_done(items: Iterable[NoteInput | ReadError], done: set[str], summary: Summary) -> Iterator:
@@ -101,19 +168,32 @@ def scan(
     """Check every note under ``paths`` and hand each result to ``renderer`` in input order. ``prior`` are the
     records of an earlier run (--resume): the checks across a patient's notes remember them first."""
     summary = Summary()
-    items: Iterable = read_notes(paths, **read_options)
+    last = [str(paths[0]) if paths else "the input"]  # the source of the last note read, to name on failure
+    items: Iterable = _tracked(read_notes(paths, **read_options), last)
     if done:
         items = _skip_done(items, done, summary)
     ledger = Ledger(checker.profile)
     for record in prior:
         ledger.prime(record)
-    for result in checker.check_many(items, jobs=jobs, ledger=ledger):
-        renderer.write(result)
-        summary.add(result)
-        if on_result is not None:
-            on_result(result)
-    renderer.close()
+    try:
+        for result in checker.check_many(items, jobs=jobs, ledger=ledger):
+            renderer.write(result)
+            summary.add(result)
+            if on_result is not None:
+                on_result(result)
+        renderer.close()
+    except (NotecheckError, OSError):
+        raise
+    except Exception as exc:  # a bug in notecheck: name the file and the exception type, never its message
+        raise InternalError(f"notecheck failed ({type(exc).__name__}) while checking {last[0]} or the note after it. "
+                            "Rerun with --debug for the traceback, and report it.") from exc
     return summary
+
+
+def _tracked(items: Iterable[NoteInput | ReadError], last: list[str]) -> Iterator[NoteInput | ReadError]:
+    for item in items:
+        last[0] = item.source
+        yield item
 
 
 def default_jobs() -> int:

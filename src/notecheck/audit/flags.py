@@ -29,7 +29,7 @@ def audit_claims(
     for i, (c, _r) in enumerate(scored):
         first.setdefault(c.code, i)
 
-    for code, i in first.items():
+    for i in first.values():
         rule = scored[i][1]
         if rule.family == "guidance" or (rule.addon and set(rule.primary_codes) & billed):
             continue  # an add-on billed with its primary is judged with the primary
