@@ -82,7 +82,7 @@ def test_policy_checks_ledger_keeps_a_small_state(medicare):
     ledger = Ledger(medicare.profile)
     item = next(it for it in ITEMS if it["id"] == "pol_p400_1")
     result = medicare.check(_note(item))
-    for n in range(3 * KEEP):
+    for _ in range(3 * KEEP):
         ledger.apply(result)
     assert len(ledger.patients["P400"]) == KEEP
 

@@ -16,8 +16,8 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .policy_values import Normalizers
 from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
+from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
 
 _UNITS = {
