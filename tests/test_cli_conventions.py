@@ -121,7 +121,8 @@ def test_cli_schema_csv_rows_validate(inputs):
         "id": _sub(SCHEMA["properties"]["id"]),
         "source": _sub(SCHEMA["properties"]["source"]),
         "note_status": _sub(SCHEMA["properties"]["status"]),
-        "status": _sub(SCHEMA["properties"]["status"]),  # the code's status, or the note's when it has none
+        # the code's status, the note's when it has none, or "unsupported" for a billed code with no rule file
+        "status": _sub({"anyOf": [SCHEMA["properties"]["status"], {"const": "unsupported"}]}),
         "code": _sub(code_props["code"]),
         "code_source": _sub(code_props["source"]),
         "units": _sub(code_props["units"]),

@@ -81,6 +81,7 @@ def test_fast_paths_tokens_are_spacys_without_its_whitespace_special_cases(check
     assert not [k for k in tokenizer.rules if not k.strip()]
     stock = spacy.blank("en")
     stock.tokenizer.infix_finditer = tokenizer.infix_finditer  # notecheck's comma infixes, to compare like with like
+    stock.tokenizer.suffix_search = tokenizer.suffix_search  # and its period after a final capital ("toxinA.")
     texts = [p.read_text(encoding="utf-8") for p in DEMO] + ["a\n\n b\t\tc  d\r\n e   \n\t g\n", "\n", " \t", "x\n"]
     for text in texts:
         ours = [(t.text, t.whitespace_) for t in checker.nlp.make_doc(text)]

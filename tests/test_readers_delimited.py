@@ -88,7 +88,8 @@ def test_rows_without_id_get_file_and_row(tmp_path):
 
 def test_default_code_fills_only_empty_code_cells(tmp_path):
     path = write(tmp_path / "x.csv", "text,cpt\na,64633\nb,\nc,  \n")
-    assert [n.codes for n in read(path, default_code="64999")] == ["64633", "64999", "64999"]
+    notes = read(path, default_code="64999")
+    assert [(n.codes, n.default_codes) for n in notes] == [("64633", "64999"), (None, "64999"), (None, "64999")]
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,8 @@ def test_jsonl_values_and_line_numbers(tmp_path):
         )
     )
     assert read(path, default_code="64999") == [
-        NoteInput("17", f"{path}:1", "First", "64633,64634", "2024-01-05"),
-        NoteInput("B", f"{path}:3", "Second", "64999", None),
+        NoteInput("17", f"{path}:1", "First", "64633,64634", "2024-01-05", default_codes="64999"),
+        NoteInput("B", f"{path}:3", "Second", None, None, default_codes="64999"),
     ]
 
 

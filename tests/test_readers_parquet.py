@@ -36,8 +36,8 @@ def test_parquet_rows_across_batches(tmp_path, monkeypatch):
         },
     )
     items = read(path, default_code="64999")
-    assert items[0] == NoteInput("1", f"{path}:1", "a", "64633", "2024-01-02")
-    assert items[1] == NoteInput("2", f"{path}:2", "b", "64999", None)
+    assert items[0] == NoteInput("1", f"{path}:1", "a", "64633", "2024-01-02", default_codes="64999")
+    assert items[1] == NoteInput("2", f"{path}:2", "b", None, None, default_codes="64999")
     assert items[2].id == f"{path}:3"
     assert (items[3].kind, items[3].id, items[3].source) == ("empty", "4", f"{path}:4")
     assert items[4].source == f"{path}:5"

@@ -33,8 +33,8 @@ def test_rtf_is_converted_to_text(tmp_path):
 def test_default_code_applies_to_text_notes(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("note")
-    assert read(path, default_code="64633")[0].codes == "64633"
-    assert read(path)[0].codes is None
+    assert read(path, default_code="64633")[0].default_codes == "64633"
+    assert read(path)[0].default_codes is None
 
 
 def test_folder_walk_is_recursive_sorted_and_skips_hidden_and_unknown(tmp_path):

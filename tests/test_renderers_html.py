@@ -165,9 +165,9 @@ def test_renderers_html_escapes_everything():
         html = render([note], include_text=include_text)
         assert "<script>alert" not in html and "<img" not in html and "onerror=alert(1)>" not in html
         assert html.count("<script>") == 1  # the report's own script
-        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     # in the note text the excluded span cuts "<script>" off into its own <mark>
-    assert "&lt;script&gt;</mark>alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; done" in render([note])
+    assert "&lt;script&gt;</mark>alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; done" in render([note])
 
 
 def test_renderers_html_no_text_leaves_out_note_text():
@@ -226,7 +226,62 @@ def test_renderers_html_demo_report_is_self_contained(html_checker):
     assert not re.search(r"url\(|@import|<link|<iframe|<img", html, re.I)
     assert "http://" not in html and "https://" not in html
     # the Content-Security-Policy lets only the report's own script run, and nothing be fetched
-    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
     script = re.search(r"<script>(.*)</script>", html, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert "default-src 'none'" in csp and f"script-src 'sha256-{digest}'" in csp
+
+
+def test_renderers_html_flagged_complete_ranks_above_no_code():
+    from dataclasses import replace
+
+    mismatch = Flag("code_mismatch", "Fits 64624 better.", ("64624",))
+    results = [
+        result("done", status="complete", score=100),
+        result("nocode", status="no_code", score=None),
+        result("flagged", status="complete", score=100, flags=(mismatch,)),
+        replace(result("norules", status="no_code", score=None), unsupported_codes=("64614",)),
+    ]
+    cards = Page(render(results)).cards()
+    assert [c["data-id"] for c in cards] == ["norules", "flagged", "nocode", "done"]
+    assert cards[0]["data-flags"] == "no_rule_file"
+
+
+def test_renderers_html_header_names_input_date_and_versions():
+    out = io.StringIO()
+    renderer = HtmlRenderer(out, inputs=["exports/june.csv"])
+    renderer.write(result("n"))
+    renderer.close()
+    header = re.search(r'<header class="top">(.*?)</header>', out.getvalue(), re.S).group(1)
+    from notecheck import __version__
+
+    assert "exports/june.csv" in header and f"notecheck {__version__}" in header and "rules test@1" in header
+    assert re.search(r"checked \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", header)
+
+
+def test_renderers_html_note_text_is_folded():
+    text = "Left obturator nerve."
+    note = result("n", text=text, elements=dict([finding("nerve_target", ev(5, 20, "obturator nerve"))]))
+    page = Page(render([note]))
+    [details] = [a for t, a in page.tags if t == "details"]
+    assert "open" not in details and details["class"] == "note"
+    assert ("button", {"type": "button", "id": "f-texts", "aria-pressed": "false"}) in page.tags
+
+
+def test_renderers_html_card_shows_reasons_codes_without_rules_warnings_and_date():
+    from dataclasses import replace
+
+    from notecheck.models import NoteWarning
+
+    text = "Consent: ___"
+    note = replace(
+        result("n", text=text, missing=("consent",),
+               elements=dict([finding("consent", ev(0, 12, text, reason="placeholder"))])),
+        unsupported_codes=("64614",), warnings=(NoteWarning("bad_service_date", "notes/n.txt: date unreadable"),),
+        service_date_source="unreadable", columns=(("provider", "Dr Avery"),),
+    )
+    html = render([note])
+    assert "is missing <b>consent</b> (placeholder)" in html
+    assert "<b>64614</b>" in html and "no rule file" in html
+    assert "bad_service_date" in html and "date of service unreadable" in html
+    assert 'data-k0="Dr Avery"' in html and 'data-sort="provider"' in html

@@ -22,7 +22,8 @@ DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 ARTIFACTS = Path(os.environ.get("NOTECHECK_ARTIFACTS") or Path(__file__).resolve().parent / "_artifacts")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,1400"]
+                  "--window-size=1400,1000"]
+WIDTH = 1400  # the report must fit this wide a window without sideways scrolling
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium chromium-driver)")
 
@@ -34,7 +35,7 @@ def report(tmp_path_factory):
 
     results = list(Checker(keep_text=True).check_many(read_notes([DEMO])))
     out = io.StringIO()
-    renderer = HtmlRenderer(out, include_text=True)
+    renderer = HtmlRenderer(out, include_text=True, inputs=["corpora/demo"])
     for r in results:
         renderer.write(r)
     renderer.close()
@@ -76,6 +77,13 @@ def test_renderers_html_browser_shows_every_note_highlighted_and_filters(report,
     assert len(visible_cards(browser)) == len(results)
     assert browser.find_element("id", "shown").text == f"{len(results)} of {len(results)} notes"
 
+    # the header names the input, the date, the notecheck and rules versions
+    header = browser.find_element("css selector", "header.top").text
+    assert "corpora/demo" in header and "checked 20" in header and "notecheck 0." in header and "rules notecheck" in header
+
+    # note texts are folded; one button unfolds them all
+    assert [m for m in browser.find_elements("css selector", "mark.ev") if m.is_displayed()] == []
+    browser.find_element("id", "f-texts").click()
     counted = [m for m in browser.find_elements("css selector", "mark.ev:not(.x)") if m.is_displayed()]
     assert counted, "no highlighted evidence span is shown"
     colour = counted[0].value_of_css_property("background-color")
@@ -109,6 +117,36 @@ def test_renderers_html_browser_shows_every_note_highlighted_and_filters(report,
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(ARTIFACTS / "report_demo.png"))
 
+    # nothing is wider than the window, texts unfolded or not
+    browser.set_window_size(WIDTH, 1000)
+    for _ in range(2):
+        inner, scroll = browser.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
+        browser.find_element("id", "f-texts").click()
+
     # no script error and no Content-Security-Policy violation
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+def test_renderers_html_browser_sorts_by_a_pass_through_column(report, browser, tmp_path):
+    from dataclasses import replace
+
+    from selenium.webdriver.support.ui import Select
+
+    _, results = report
+    providers = ["Dr Cole", "", "Dr Avery", "Dr Brook"]
+    picked = [replace(r, columns=(("provider", providers[i % 4] or None),)) for i, r in enumerate(results[:8])]
+    out = io.StringIO()
+    renderer = HtmlRenderer(out, include_text=True, inputs=["export.csv"])
+    for r in picked:
+        renderer.write(r)
+    renderer.close()
+    path = tmp_path / "kept.html"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    browser.get(path.as_uri())
+    Select(browser.find_element("id", "f-sort")).select_by_visible_text("provider")
+    shown = [c.get_attribute("data-k0") for c in visible_cards(browser)]
+    assert shown == sorted(p for p in shown if p) + [""] * shown.count("")
+    assert shown[0] == "Dr Avery" and shown[-1] == ""

@@ -59,6 +59,18 @@ def test_serve_check_equals_library(client, checker, body):
     assert response.json() == to_record(checker.check(note))
 
 
+@pytest.mark.parametrize("written, used, version, warned", [
+    ("06/01/2025", "2025-06-01", "64640@2000-01-01", False),
+    ("2026-01-05T08:00:00Z", "2026-01-05", "64640@2026-01-01", False),
+    ("32/13/2025", None, "64640@2026-01-01", True),
+])
+def test_serve_check_reads_dates_of_service_as_scan_does(client, written, used, version, warned):
+    body = {"text": COMPLETE, "codes": "64640-LT", "service_date": written}
+    record = client.post("/v1/check", json=body).json()
+    assert record["service_date"] == used and record["codes"][0]["rule_version"] == version
+    assert [w["kind"] for w in record["warnings"]] == (["bad_service_date"] if warned else [])
+
+
 def test_serve_batch_equals_library_errors_included(client, checker, tmp_path):
     items = [
         {"id": "ok", "text": COMPLETE, "codes": "64640-LT"},

@@ -125,3 +125,15 @@ def test_spark_binary_text_column_as_scan(spark, tmp_path):
     got = [record_of(r) for r in check_dataframe(spark.read.parquet(str(path)), label=str(path)).collect()]
     assert got == library(path)
     assert [r["error"]["kind"] if r["error"] else None for r in got] == [None, "encoding", "empty"]
+
+
+def test_spark_dates_of_service_as_scan(spark, tmp_path):
+    path = tmp_path / "dates.parquet"
+    dates = ["06/01/2025", "13/01/2026", "2026-01-05T08:00:00Z", "junk"]
+    pq.write_table(pa.table({"note_text": [COMPLETE] * 4, "cpt": [["64640-LT"]] * 4, "dos": dates}), path)
+    df = spark.read.parquet(str(path))
+    got = [record_of(row) for row in check_dataframe(df, label=str(path), date_format="%d/%m/%Y").collect()]
+    expected = [to_record(r) for r in Checker(date_format="%d/%m/%Y").check_many(read_notes([path]))]
+    assert got == expected
+    assert [r["service_date"] for r in got] == ["2025-01-06", "2026-01-13", "2026-01-05", None]
+    assert [w["kind"] for w in got[3]["warnings"]] == ["bad_service_date"]

@@ -12,21 +12,24 @@ import gc
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
 from .audit import audit
 from .claims import claims_in_text, parse_claims
+from .dates import DateError, check_date_format, parse_service_date
 from .edits import load_edits
-from .errors import ClaimSyntaxError
+from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
-from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, ReadError
+from .models import STATUS_RANK, NoteError, NoteInput, NoteResult, NoteWarning, ReadError
 from .patients import Ledger
 from .pipeline import build_pipeline
 from .policy import note_checks
 from .profiles import load_profile
 from .rules import RulePack, load_rules
 
+FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
 RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
 
 
@@ -37,8 +40,11 @@ class Checker:
     the pipeline's hundred thousand objects, which makes checking about a quarter faster.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, edits_dir: str | Path | None = None,
-                 profile: str | None = None):
+    def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, date_format: str | None = None,
+                 edits_dir: str | Path | None = None, profile: str | None = None):
+        """``date_format`` (a strptime format) is tried first on every date of service (see ``dates``);
+        ``edits_dir`` holds CMS's MUE and PTP tables (see ``edits``); ``profile`` names a payer profile."""
+        self.date_format = check_date_format(date_format) if date_format else None
         self.rules: RulePack = load_rules(rules_dir)
         self.edits_dir = str(edits_dir) if edits_dir else None
         self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
@@ -50,10 +56,26 @@ class Checker:
         self._checked = 0
         _freeze()
 
-    def check(self, note: NoteInput | str, codes: str | None = None) -> NoteResult:
+    def check(self, note: NoteInput | str, codes: str | None = None, service_date: str | None = None) -> NoteResult:
         if isinstance(note, str):
-            note = NoteInput(id="note", source="<text>", text=note, codes=codes)
+            note = NoteInput(id="note", source="<text>", text=note, codes=codes, service_date=service_date)
         return next(self.check_many([note]))
+
+    def context_of(self, text: str, spans: Iterable[tuple[int, int]]) -> list[frozenset[str]]:
+        """For each ``(start, end)`` character span of ``text``, the context reasons that apply to it as a
+        clinical finding: a subset of ``negated``, ``historical``, ``hypothetical``, ``planned``,
+        ``other_experiencer`` (empty: affirmed, current, the patient's). See ``notecheck.context_of``."""
+        spans = list(spans)
+        doc = self.nlp.get_pipe("notecheck_sentences")(self.nlp.make_doc(text))
+        targets: list[tuple[int, int, str] | None] = []
+        for n, (start, end) in enumerate(spans):
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+                raise InputError(f"span {n} ({start!r}, {end!r}) is not a (start, end) character range inside "
+                                 f"the text of {len(text)} characters. Give 0 <= start < end <= len(text).")
+            span = doc.char_span(start, end, alignment_mode="expand")
+            targets.append((span.start, span.end, FINDING) if span is not None and len(span) else None)
+        links = self.nlp.get_pipe("notecheck_context").engine.link(doc, [t for t in targets if t is not None])
+        return self.extractor.finding_reasons(doc, targets, links)
 
     def check_many(
         self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1, ledger: Ledger | None = None
@@ -99,19 +121,22 @@ class Checker:
             self._checked = n
             _freeze()
 
-    def error_result(self, note_id: str, source: str, kind: str, message: str) -> NoteResult:
+    def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
         return NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
-            error=NoteError(kind, message), profile=self.profile.name,
+            error=NoteError(kind, message), columns=columns, profile=self.profile.name,
         )
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
-        findings = self.extractor(doc)
+        findings, documented = self.extractor(doc)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
+            if not claims and note.default_codes:
+                claims = parse_claims(note.default_codes)
         except ClaimSyntaxError as exc:
-            return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}")
-        day = _date(note.service_date)
+            return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}",
+                                     note.columns)
+        day, day_source, warnings = self._service_date(note)
         codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text, self.edits)
         codes = note_checks(self.profile, codes, findings, note.text)
         if codes:
@@ -129,10 +154,25 @@ class Checker:
             rules_version=self.rules.version,
             unsupported_codes=unsupported,
             text=note.text if self.keep_text else None,
+            procedure_documented=documented,
+            service_date=None if day is None else day.isoformat(),
+            service_date_source=day_source,
+            warnings=warnings,
+            columns=note.columns,
             profile=self.profile.name,
             patient=note.patient,
-            service_date=None if day is None else day.isoformat(),
         )
+
+    def _service_date(self, note: NoteInput) -> tuple[dt.date | None, str, tuple[NoteWarning, ...]]:
+        """The date that picks the rules, where it came from, and a warning when the given one is unreadable
+        (then no date is used: the newest rules of each code, as for a note without a date)."""
+        if not note.service_date or not note.service_date.strip():
+            return None, "none", ()
+        day = _parse_date(note.service_date, self.date_format)
+        if isinstance(day, dt.date):
+            return day, "column", ()
+        return None, "unreadable", (NoteWarning(
+            "bad_service_date", f"{note.source}: date of service: {day}; the newest rules of each code were used"),)
 
 
 def _freeze() -> None:
@@ -144,13 +184,13 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
+@lru_cache(maxsize=4096)
+def _parse_date(value: str, date_format: str | None) -> dt.date | str:
+    """The date, or why it is not one (exports repeat the same few dates: parsed once each)."""
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
+        return parse_service_date(value, date_format)
+    except DateError as exc:
+        return exc.message
 
 
 # ---------------------------------------------------------------------- processes
@@ -159,10 +199,11 @@ _WORKER: Checker | None = None
 _PARENT: Checker | None = None  # set while a pool forks: its workers inherit the parent's Checker
 
 
-def _init_worker(rules_dir: str, keep_text: bool, edits_dir: str | None = None, profile: str | None = None) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, date_format: str | None, edits_dir: str | None = None,
+                 profile: str | None = None) -> None:
     global _WORKER
-    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, edits_dir=edits_dir,
-                                                          profile=profile)
+    _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, date_format=date_format,
+                                                          edits_dir=edits_dir, profile=profile)
 
 
 def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
@@ -185,7 +226,7 @@ def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[N
     try:
         pool = mp.get_context("fork" if fork else "spawn").Pool(
             jobs, initializer=_init_worker,
-            initargs=(checker.rules_dir, checker.keep_text, checker.edits_dir, checker.profile.name))
+            initargs=(checker.rules_dir, checker.keep_text, checker.date_format, checker.edits_dir, checker.profile.name))
     finally:
         _PARENT = None
     with pool:

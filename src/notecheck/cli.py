@@ -117,6 +117,8 @@ def scan(
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
     patient_col: Optional[str] = typer.Option(None, "--patient-col", help="Export column with the patient (checks across a patient's notes; detected: patient_id, mrn, patient ...)."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile in patterns/profiles/ (strict, cpt, medicare ...; default strict)."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y (ISO, MM/DD/YYYY and YYYYMMDD are read without it)."),
+    keep_col: Optional[list[str]] = typer.Option(None, "--keep-col", metavar="COLUMN", help="Export column to carry into the report (repeatable), e.g. provider."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Append to this JSONL output of an earlier run, skipping notes already in it."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
@@ -152,16 +154,18 @@ def scan(
         if code:
             parse_claims(code)
         done = resume_done(resume) if resume is not None else set()
-        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), edits_dir=edits, profile=profile)
+        checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), date_format=date_format,
+                          edits_dir=edits, profile=profile)
         mode = "append" if resume is not None else "stream" if fmt == Format.jsonl else "atomic"
         with open_output(resume or output, mode) as stream:
-            renderer = RENDERERS[fmt.value](stream, include_text=not no_text)
+            extra = {"inputs": paths} if fmt == Format.html else {}  # the report's header names the input
+            renderer = RENDERERS[fmt.value](stream, include_text=not no_text, **extra)
             with progress_bar(not quiet_) as bar:
                 summary = run_scan(
                     paths, WithProgress(renderer, bar), checker=checker, jobs=jobs or default_jobs(), done=done,
                     prior=resume_records(resume) if resume is not None else (), patient_col=patient_col,
                     id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
-                    default_code=code, max_note_bytes=max_note_bytes,
+                    default_code=code, max_note_bytes=max_note_bytes, keep_cols=keep_col or (),
                 )
         log.info("rules %s", checker.rules.version)
         if not quiet_:
@@ -249,6 +253,7 @@ def spark_scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Column with the date of service."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the results (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
@@ -269,7 +274,7 @@ def spark_scan(
         summary = run_spark_scan(
             path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
-            profile=profile,
+            date_format=date_format, profile=profile,
         )
     except NotecheckError as exc:
         _fail(exc)
@@ -289,6 +294,7 @@ def serve(
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile for every request (default strict)."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
     """Serve the checker over HTTP (see /docs); stops on Ctrl-C."""
@@ -298,7 +304,8 @@ def serve(
     try:
         settings = ServeSettings(
             token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
-            timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None, profile=profile,
+            timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
+            date_format=date_format, profile=profile,
         )
         run(settings, host, port)
     except NotecheckError as exc:

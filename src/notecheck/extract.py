@@ -20,6 +20,8 @@ from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers
 from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
 
+FINDING_REASONS = frozenset(("negated", "historical", "hypothetical", "planned", "other_experiencer"))
+
 _UNITS = {
     "ml": "mL", "mls": "mL", "cc": "mL", "ccs": "mL", "milliliter": "mL", "milliliters": "mL", "millilitre": "mL",
     "millilitres": "mL", "cm3": "mL", "unit": "units", "units": "units", "u": "units", "iu": "units",
@@ -42,6 +44,8 @@ _LIMB_SIDES = frozenset("LUE RUE LLE RLE".split())
 _IV_SITES = frozenset("arm hand antecubital forearm wrist".split())
 _VERB_BEFORE_LEFT = frozenset("was were is are be been being and then he she they patient needle".split())
 _AFTER_LEFT_VERB = frozenset("in the with for at to home without".split())
+_TODAY = get_string_id("today")
+_DOING = frozenset(("nerve_target", "agent", "volume", "muscles"))  # what a procedure is done to or with
 _UNTICKED = re.compile(r"\[\s*\]\s*$")
 _NEGATING_VALUE = re.compile(r"^(no|not|none|declined|refused|unable|denied|deferred)\b", re.I)
 _PLANNED_VALUE = re.compile(r"^(will|to be|plan|planned|pending)\b", re.I)
@@ -121,7 +125,6 @@ class Extractor:
         self.rules = rules
         self.reasons = dict(ctx.reasons)
         self.ignore = frozenset(ctx.ignore_categories)
-        self.part_of_term = frozenset(ctx.part_of_term)
         self.never = {cat: frozenset(els) for cat, els in ctx.never_excluded_by.items()}
         self.value_filter = {cat: {el: frozenset(v) for el, v in m.items()} for cat, m in ctx.value_filter.items()}
         self.placeholder = re.compile(r"^\s*(?:" + "|".join(ctx.placeholders) + r")\s*(?:ml|cc|units|mg)?\s*$", re.I)
@@ -133,6 +136,13 @@ class Extractor:
         for name, ef in rules.elements.items():
             for lb in ef.labels:
                 self.element_of_label.setdefault(normalize_label(lb), name)
+        # a label that several elements list ("Levels: right L4 medial branch") is a field of each of them
+        self.also_of_label: dict[str, tuple[str, ...]] = {}
+        for name, ef in rules.elements.items():
+            for lb in ef.labels:
+                key = normalize_label(lb)
+                if self.element_of_label[key] != name and ef.reports_values:
+                    self.also_of_label[key] = (*self.also_of_label.get(key, ()), name)
         self.label_contains = [(w.lower(), n) for n, ef in rules.elements.items() for w in ef.label_contains]
         self.header_contains = [(w.lower(), spec) for spec in rules.sections.sections for w in spec.header_contains]
         self.cues = {  # as string ids, compared with _Sentences.words
@@ -144,6 +154,16 @@ class Extractor:
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
         }
+        scope = ctx.procedure_scope
+        self.not_performed = (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in scope.not_performed) + r")\b", re.I)
+                              if scope.not_performed else None)
+        self.not_performed_phrases = tuple(p.lower() for p in scope.not_performed)
+        self.performed = frozenset(get_string_id(w.lower()) for w in scope.performed)
+        self.scope_sections = frozenset(scope.sections)
+        self.scope_kept = frozenset(scope.kept_elements)
+        self.visit_headers = frozenset(normalize_label(h) for h in scope.visit_headers)
+        self.visit_titles = (re.compile(r"\b(?:" + "|".join(re.escape(t) for t in scope.visit_titles) + r")\b", re.I)
+                             if scope.visit_titles else None)
         by_name = Normalizers(rules).by_name  # `normalize:` of a pattern: its matched text -> the value
         self.normalize = {(n, tp.value): by_name[tp.normalize] for n, ef in rules.elements.items()
                           for tp in ef.patterns if tp.normalize}
@@ -182,12 +202,12 @@ class Extractor:
         k = sents.index(span.start)
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
-    def _context_reason(self, span: Span, element: str, value: str, in_term: set[int] = frozenset()) -> str | None:
+    def _context_reason(self, span: Span, element: str, value: str) -> str | None:
+        """Why a cue rules the mention out. A cue inside the mention (the "no" of "no complications") never
+        reaches it (context.py); for the sentence's other mentions it is a cue like any other."""
         for cat, cue_start in modifiers_of(span.doc, span):
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
-            if cat in self.part_of_term and cue_start in in_term:
-                continue  # the "no" of "no complications" is part of that term
             only = self.value_filter.get(cat, {}).get(element)
             if only is not None and value not in only:
                 continue
@@ -206,6 +226,28 @@ class Extractor:
         if any(w in sent for w in sec.unless):
             return None
         return self.reasons.get(sec.category, sec.category.lower())
+
+    def finding_reasons(self, doc: Doc, targets: list[tuple[int, int, str] | None],
+                        links: dict) -> list[frozenset[str]]:
+        """``context_of``: the reasons that apply to each target as a clinical finding, from the cues that
+        reach it and the section it sits in (HISTORY, FAMILY HISTORY, PLAN), unless its sentence lifts it."""
+        text = doc_text(doc)
+        sec_starts, secs = self.sections(doc)
+        sents = _Sentences(doc, text)
+        out = []
+        for target in targets:
+            if target is None:
+                out.append(frozenset())
+                continue
+            found = {self.reasons.get(cat, cat.lower()) for cat, _ in links.get(target, ()) if cat not in self.ignore}
+            i = bisect.bisect_right(sec_starts, doc[target[0]].idx) - 1
+            sec = secs[i] if i >= 0 else None
+            if sec is not None and sec.category is not None and sec.category not in self.ignore:
+                sentence = sents.text(target[0]).lower()
+                if not any(w in sentence for w in sec.unless):
+                    found.add(self.reasons.get(sec.category, sec.category.lower()))
+            out.append(frozenset(found & FINDING_REASONS))
+        return out
 
     @staticmethod
     def _side_reason(span: Span, written: str, anchors: list[tuple[int, int]], treated: bool,
@@ -262,6 +304,7 @@ class Extractor:
                 evidence[element].append(Evidence(start, max(end, v_end), text[start:max(end, v_end)], section, None, "placeholder"))
                 continue
             fields.add((element, v_start, v_end))
+            fields.update((other, v_start, v_end) for other in self.also_of_label.get(label, ()))
             if element not in self.valueless:
                 continue  # vocabulary elements are found by their terms inside the value
             reason = None
@@ -275,7 +318,9 @@ class Extractor:
 
     # ------------------------------------------------------------------ the whole note
 
-    def __call__(self, doc: Doc) -> dict[str, ElementFinding]:
+    def __call__(self, doc: Doc) -> tuple[dict[str, ElementFinding], bool]:
+        """One ElementFinding per element, and whether the note documents a procedure done in this encounter
+        (when it does not, only ``procedure_scope.kept_elements`` can be present)."""
         text = doc_text(doc)
         headers = doc.user_data.get(HEADERS_KEY, [])
         sec_starts, secs = self.sections(doc)
@@ -295,10 +340,10 @@ class Extractor:
 
         spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc, text)
+        counted_sents: set[int] = set()
         anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
-        in_term = {i for s in spans for i in range(s.start, s.end)}
         agent_sents = {sents.index(s.start) for s in spans
-                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_, in_term)}
+                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
         for span in spans:
             element, value = span.label_, span.kb_id_
             start_char, end_char = span.start_char, span.end_char
@@ -315,7 +360,7 @@ class Extractor:
                 if value is None:
                     continue
             sec = section_obj(start_char)
-            reason = self._context_reason(span, element, value, in_term) or self._section_reason(span, element, value, sec, sents)
+            reason = self._context_reason(span, element, value) or self._section_reason(span, element, value, sec, sents)
             if _UNTICKED.search(text, max(0, start_char - 8), start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
             in_field = any(el == element and s <= start_char and end_char <= e for el, s, e in fields)
@@ -330,12 +375,40 @@ class Extractor:
                 Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)
             )
+            if reason is None and element in _DOING:
+                counted_sents.add(sents.index(span.start))
 
         for element, kinds in self.requires_agent_kind.items():
             if not any(e.reason is None and self.agent_kinds.get(e.value) in kinds for e in evidence["agent"]):
                 evidence[element] = [e if e.reason else _with_reason(e, "no_chemodenervation_agent") for e in evidence[element]]
 
-        return {el: _finding(el, evs) for el, evs in evidence.items()}
+        documented = self._documents_procedure(text, headers, secs, counted_sents, sents)
+        if not documented:
+            for element in ELEMENTS:
+                if element not in self.scope_kept:
+                    evidence[element] = [e if e.reason else _with_reason(e, "no_procedure_documented")
+                                         for e in evidence[element]]
+        return {el: _finding(el, evs) for el, evs in evidence.items()}, documented
+
+    def _documents_procedure(self, text: str, headers, secs: list[_Section], counted_sents: set[int],
+                             sents: _Sentences) -> bool:
+        """False when the note says no procedure was done ("no procedure performed"), or when it is a visit
+        note (a consult's or progress note's headers, a "Follow-up visit" title) with no procedure section and
+        no sentence saying something was done to a counted target, agent, amount or muscle, or done today."""
+        if self.not_performed is not None:
+            lower = text.lower()  # a substring test first: the regex alone costs more than the rest of the scope
+            if any(p in lower for p in self.not_performed_phrases) and self.not_performed.search(text):
+                return False
+        first_line = text.lstrip()[:120].split("\n", 1)[0].lower()
+        visit = any(label in self.visit_headers for _s, _e, label in headers) or (
+            self.visit_titles is not None and self.visit_titles.search(first_line) is not None)
+        if not visit or any(sec.name in self.scope_sections for sec in secs):
+            return True
+        for k in range(len(sents.starts)):
+            words = sents.words(k)
+            if not self.performed.isdisjoint(words) and (k in counted_sents or _TODAY in words):
+                return True
+        return False
 
 
 def _with_reason(ev: Evidence, reason: str) -> Evidence:

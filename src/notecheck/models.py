@@ -46,19 +46,33 @@ def _pickled_by_fields(cls):
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NoteInput:
-    """One note as a reader hands it over. ``codes`` is the raw billed-code string, if any."""
+    """One note as a reader hands it over. ``codes`` is the raw billed-code string, if any;
+    ``default_codes`` (``--code``) are billed only when neither ``codes`` nor the note's own text
+    names any. ``service_date`` is the date cell as written. ``columns`` are pass-through columns
+    (``--keep-col``): (name, value) pairs carried into the result."""
 
     id: str
     source: str
     text: str
     codes: str | None = None
     service_date: str | None = None
+    default_codes: str | None = None
+    columns: tuple[tuple[str, str | None], ...] = ()
     patient: str | None = None  # the export's patient column: checks across a patient's notes
 
 
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NoteError:
+    kind: str
+    message: str
+
+
+@_pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class NoteWarning:
+    """Something an auditor should know about a note that was checked all the same (``bad_service_date``)."""
+
     kind: str
     message: str
 
@@ -144,9 +158,14 @@ class NoteResult:
     error: NoteError | None = None
     unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
     text: str | None = None  # kept only for renderers that show the note (html)
+    # whether the note documents a procedure performed in this encounter (a consult or a plan does not)
+    procedure_documented: bool = True
+    service_date: str | None = None  # ISO date that picked the rules; None: the newest rules of each code
+    service_date_source: str = "none"  # "column" | "none" (no date given) | "unreadable" (see warnings)
+    warnings: tuple[NoteWarning, ...] = ()
+    columns: tuple[tuple[str, str | None], ...] = ()  # pass-through columns (--keep-col)
     profile: str = ""  # the payer profile the codes were scored with (patterns/profiles/)
     patient: str | None = None
-    service_date: str | None = None
 
 
 def _evidence_record(ev: Evidence, include_text: bool) -> dict:
@@ -200,10 +219,14 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "score": result.score,
         "elements": elements,
         "codes": codes,
+        "procedure_documented": result.procedure_documented,
         "unsupported_codes": list(result.unsupported_codes),
         "rules_version": result.rules_version,
         "profile": result.profile,
         "patient": result.patient,
-        "service_date": result.service_date,
         "error": error,
+        "service_date": result.service_date,
+        "service_date_source": result.service_date_source,
+        "warnings": [{"kind": w.kind, "message": w.message} for w in result.warnings],
+        "columns": dict(result.columns),
     }

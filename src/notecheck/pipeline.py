@@ -4,7 +4,7 @@
     -> notecheck_sentences  (line structure, `Label:` headers, comma-joined exports; no PyRuSH)
     -> notecheck_spelling   (misspelled domain words get a corrected NORM; rapidfuzz, cached)
     -> notecheck_terms      (phrase matchers and regexes; mentions go to doc.spans["notecheck"])
-    -> notecheck_context    (medspaCy ConText, sentence by sentence, with its default rules plus ours)
+    -> notecheck_context    (the context engine of context.py: medspaCy ConText rules and semantics, plus ours)
 
 Besides ``doc.spans["notecheck"]``, what the components leave for the extractor is plain values in
 ``doc.user_data`` (so a Doc still pickles): the note's text, its headers and the ConText cues of each mention.
@@ -12,18 +12,13 @@ Besides ``doc.spans["notecheck"]``, what the components leave for the extractor 
 
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
 
-import bisect
 import re
-from pathlib import Path
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
 
 # isort: split
 
 import numpy as np
-from medspacy.context import ConText, ConTextRule
-from medspacy.context.context_graph import ConTextGraph
-from medspacy.context.context_modifier import ConTextModifier
 from rapidfuzz import fuzz, process
 from spacy.attrs import IDX, LOWER, SENT_START
 from spacy.lang.en import English
@@ -32,6 +27,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .caseless import Caseless, lowered
+from .context import ContextEngine
 from .errors import RuleFileError
 from .rules import RulePack, load_rules
 
@@ -39,6 +35,7 @@ SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MODIFIERS_KEY = "notecheck_modifiers"
+MENTIONS_KEY = "notecheck_mentions"  # (start, end, element) of each mention, as plain tuples
 
 
 class _KeepText:
@@ -58,8 +55,8 @@ def doc_text(doc: Doc) -> str:
 
 
 def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
-    """``(category, first token)`` of each ConText cue that modifies a mention, as SentenceConText linked them."""
-    return doc.user_data.get(MODIFIERS_KEY, {}).get((span.start, span.end, span.label), ())
+    """``(category, first token)`` of each context cue that modifies a mention, as SentenceContext linked them."""
+    return doc.user_data.get(MODIFIERS_KEY, {}).get((span.start, span.end, span.label_), ())
 
 
 # A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
@@ -216,6 +213,7 @@ class TermMatcher:
                     spans.append((start, end, element, value))
         spans.sort()
         doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
+        doc.user_data[MENTIONS_KEY] = [(s, e, el) for s, e, el, _v in spans]
         return doc
 
 
@@ -224,114 +222,20 @@ def sentence_starts(doc: Doc) -> np.ndarray:
     return np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1)
 
 
-class SentenceConText(ConText):
-    """medspaCy's ConText, applied one sentence at a time and only where a sentence holds a target.
+class SentenceContext:
+    """The context engine (notecheck/context.py) over the Doc's mentions. The links are kept in
+    ``doc.user_data`` as plain values (read them with ``modifiers_of``) so that a Doc still pickles."""
 
-    A cue's scope never leaves its sentence, so this gives the same links as ConText over the whole
-    Doc while comparing each cue only with the targets beside it. The links are kept in ``doc.user_data`` as
-    plain values (read them with ``modifiers_of``), not in ``span._.modifiers``: medspaCy's modifier objects hold
-    Spans, which do not pickle, and every read of ``span._`` builds objects.
-    """
+    def __init__(self, nlp: Language, rules: RulePack):
+        self.engine = ContextEngine(nlp, rules)
 
-    def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
-        found = list(doc.spans[SPAN_GROUP])
-        if not found:
-            return doc
-        starts = sentence_starts(doc).tolist()
-        by_sentence: dict[int, tuple[list, list]] = {}
-        for target in found:
-            by_sentence.setdefault(bisect.bisect_right(starts, target.start) - 1, ([], []))[0].append(target)
-        ends = starts[1:] + [len(doc)]
-        matcher = self._ConText__matcher  # medspaCy keeps its matcher private; see medspacy/context/context.py
-        for match_id, start, end in matcher(doc):
-            k = bisect.bisect_right(starts, start) - 1
-            group = by_sentence.get(k)
-            if group is not None:
-                rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
-                lo, hi = _scope(rule, start, end, starts[k], ends[k])
-                group[1].append(ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi))
-        links: dict[tuple[int, int, int], tuple[tuple[str, int], ...]] = {}
-        for sentence_targets, modifiers in by_sentence.values():
-            if not modifiers:
-                continue
-            graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
-            graph.targets, graph.modifiers = sentence_targets, modifiers
-            graph.update_scopes()
-            graph.apply_modifiers()
-            for target, modifier in graph.edges:
-                key = (target.start, target.end, target.label)
-                links[key] = links.get(key, ()) + ((modifier.category, modifier.modifier_span[0]),)
-        doc.user_data[MODIFIERS_KEY] = links
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = doc.user_data.get(MENTIONS_KEY)
+        if mentions is None:
+            mentions = [(s.start, s.end, s.label_) for s in doc.spans[SPAN_GROUP]]
+        if mentions:
+            doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions)
         return doc
-
-
-def _scope(rule: ConTextRule, start: int, end: int, sent_start: int, sent_end: int) -> tuple[int, int]:
-    """The tokens a cue at ``start:end`` reaches: its sentence in the rule's direction, at most ``max_scope``
-    tokens away. What medspaCy's ConTextModifier works out itself, from ``Token.sent``, which walks the Doc."""
-    direction = rule.direction.lower()
-    lo = end if direction == "forward" else sent_start
-    hi = start if direction == "backward" else sent_end
-    if rule.max_scope is not None:
-        lo, hi = max(lo, start - rule.max_scope), min(hi, end + rule.max_scope)
-    return lo, hi
-
-
-def _phrase_forms(pattern, limit: int = 100) -> list[str] | None:
-    """The phrases a token pattern of plain lower-case words matches, or None if it is more than that.
-
-    ``[{"LOWER": {"IN": ["no", "without"]}}, {"LOWER": "evidence", "OP": "?"}]`` ->
-    ``["no", "no evidence", "without", "without evidence"]``. A phrase rule costs a hash lookup per token;
-    a token pattern costs predicate checks on every token of every note.
-    """
-    if not isinstance(pattern, list):
-        return None
-    forms = [""]
-    for tok in pattern:
-        if set(tok) - {"LOWER", "OP"} or tok.get("OP", "?") != "?":
-            return None
-        low = tok["LOWER"]
-        words = [low] if isinstance(low, str) else low.get("IN") if isinstance(low, dict) and set(low) == {"IN"} else None
-        if not words:
-            return None
-        options = [f"{f} {w}".strip() for f in forms for w in words]
-        forms = forms + options if tok.get("OP") == "?" else options
-        if len(forms) > limit:
-            return None
-    return [f for f in forms if f]
-
-
-def _as_phrase_rules(rule: ConTextRule) -> list[ConTextRule]:
-    forms = _phrase_forms(rule.pattern) if rule.pattern is not None else None
-    if forms is None:
-        return [rule]
-    return [
-        ConTextRule(literal=f, category=rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
-                    excluded_types=rule.excluded_types, max_scope=rule.max_scope, terminated_by=rule.terminated_by)
-        for f in forms
-    ]
-
-
-def _context_rules(rules: RulePack) -> list[ConTextRule]:
-    out = []
-    if rules.context.use_medspacy_defaults:
-        import medspacy
-
-        defaults = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
-        drop = set(rules.context.drop_default_rules)
-        out += [r for r in ConTextRule.from_json(str(defaults)) if r.literal not in drop]
-    for spec in rules.context.rules:
-        out.append(
-            ConTextRule(
-                literal=spec.literal,
-                category=spec.category,
-                pattern=spec.pattern,
-                direction=spec.direction,
-                allowed_types=set(spec.allowed_types) if spec.allowed_types else None,
-                excluded_types=set(spec.excluded_types) if spec.excluded_types else None,
-                max_scope=spec.max_scope,
-            )
-        )
-    return [p for r in out for p in _as_phrase_rules(r)]
 
 
 def known_labels(rules: RulePack) -> frozenset[str]:
@@ -361,13 +265,9 @@ def _make_spelling(nlp: Language, name: str, rules_dir: str):
     return Speller(domain_words(rules), frozenset(sp.never_correct), sp.min_length, sp.score_cutoff)
 
 
-@Language.factory("notecheck_context", default_config={"rules": None, "input_span_type": "group",
-                   "span_group_name": SPAN_GROUP, "prune_on_target_overlap": False, "span_attrs": None})
-def _make_context(nlp: Language, name: str, rules, input_span_type: str, span_group_name: str,
-                  prune_on_target_overlap: bool, span_attrs):
-    return SentenceConText(nlp, name=name, rules=rules, input_span_type=input_span_type,
-                           span_group_name=span_group_name, prune_on_target_overlap=prune_on_target_overlap,
-                           span_attrs=span_attrs)
+@Language.factory("notecheck_context")
+def _make_context(nlp: Language, name: str, rules_dir: str):
+    return SentenceContext(nlp, load_rules(rules_dir))
 
 
 @Language.factory("notecheck_terms")
@@ -380,6 +280,8 @@ class _Defaults(English.Defaults):
 
     # comma-joined exports glue fields together ("None.,DESCRIPTION:"): split a comma before a letter
     infixes = list(English.Defaults.infixes) + [r",(?=[A-Za-z])", r"(?<=[.:;]),"]
+    # a sentence's period after a word ending in a capital ("... 60 units onabotulinumtoxinA.") is its own token
+    suffixes = list(English.Defaults.suffixes) + [r"(?<=[a-z][A-Z])\."]
     # spaCy's special cases for whitespace ("\n", "\t", " ", "\xa0") stop its tokenizer from caching words for the
     # rest of a text once one is met (has_special in spacy/tokenizer.pyx): after a note's first line break every
     # word went through the affix rules again, ten times slower. Whitespace tokens come out the same without them.
@@ -401,16 +303,5 @@ def build_pipeline(rules: RulePack) -> Language:
     nlp.add_pipe("notecheck_sentences", config=cfg)
     nlp.add_pipe("notecheck_spelling", config=cfg)
     nlp.add_pipe("notecheck_terms", config=cfg)
-    context = nlp.add_pipe(
-        "notecheck_context",
-        config={
-            "rules": None,  # medspaCy's defaults are added by _context_rules, less the ones we replace
-            "input_span_type": "group",
-            "span_group_name": SPAN_GROUP,
-            # a cue inside a term ("no" in "no complications") is handled in extract.py, by category
-            "prune_on_target_overlap": False,
-            "span_attrs": None,
-        },
-    )
-    context.add(_context_rules(rules))
+    nlp.add_pipe("notecheck_context", config=cfg)
     return nlp

@@ -110,8 +110,26 @@ class ContextRuleSpec(_Strict):
     allowed_types: list[ElementName] | None = None
     excluded_types: list[ElementName] | None = None
     max_scope: int | None = None
+    ends: list[str] | None = None  # TERMINATE only: the categories whose scope it ends (default: every one)
     match: list[str] = []  # notes in which this cue must exclude a mention
     no_match: list[str] = []  # notes in which it must not
+
+
+class ProcedureScope(_Strict):
+    """Whether a note documents a procedure performed in this encounter (``procedure_documented``)."""
+
+    # phrases that say no procedure was done today: the note documents none
+    not_performed: list[str] = []
+    # words that say something was done; in a visit note, one in a sentence with a counted target, agent,
+    # amount or muscle, or with "today", documents a procedure ("5 mL of 6% phenol was injected ...")
+    performed: list[str] = []
+    # what marks a visit note (consult, progress note, follow-up): its headers, or a title on its first line
+    visit_headers: list[str] = []
+    visit_titles: list[str] = []
+    # sections (sections.yml names) whose presence in a visit note documents a procedure: PROCEDURE:, OPERATION:
+    sections: list[str] = []
+    # the elements that still count in a note that documents no procedure (a visit's diagnosis and plan)
+    kept_elements: list[ElementName] = []
 
 
 class ContextFile(_Strict):
@@ -119,7 +137,8 @@ class ContextFile(_Strict):
     drop_default_rules: list[str] = []  # literals of medspaCy default rules replaced by ours
     reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
     ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
-    part_of_term: list[str] = []  # cue categories that are no cue inside a term ("no" in "no complications")
+    pseudo_negations: list[str] = []  # phrases whose negation words negate nothing ("no blood on aspiration")
+    procedure_scope: ProcedureScope = ProcedureScope()
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
     value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
     placeholders: list[str]  # regexes for template placeholders after a label ("___", "[ ]", "N/A")

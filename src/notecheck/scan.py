@@ -41,8 +41,11 @@ class Summary:
             self.no_code += 1
         else:
             self.errors += 1
-        if any(f.kind != "policy_note" for c in result.codes for f in c.flags):
-            self.flagged += 1  # a policy note (a payer's coverage stance) is no failure
+        if any(f.kind != "policy_note" for c in result.codes for f in c.flags) or result.unsupported_codes \
+                or result.warnings:
+            # a finding on a code, a billed code without rules, or a warning (an unreadable date); a policy note
+            # (a payer's coverage stance) is no failure
+            self.flagged += 1
 
     @property
     def all_complete(self) -> bool:

@@ -68,6 +68,7 @@ class ServeSettings:
     timeout: float = 30.0  # seconds per request, reading the body included
     max_note_bytes: int = 1_000_000
     rules_dir: str | None = None
+    date_format: str | None = None  # strptime format tried first on dates of service
     profile: str | None = None  # the payer profile every request is scored with (default: strict)
 
 
@@ -83,7 +84,9 @@ class NoteIn(BaseModel):
     text: str = Field(..., description="The note text.")
     codes: str | list[str] | None = Field(
         None, description="Billed codes, e.g. \"64640-LT x2\" or [\"64640-LT\"]; without them, codes in the text are used.")
-    service_date: str | None = Field(None, description="Date of service, YYYY-MM-DD: picks the rules in force.")
+    service_date: str | None = Field(
+        None, description="Date of service (2025-06-01, 06/01/2025, 20250601, with or without a time): picks the rules "
+        "in force. An unreadable date is a bad_service_date warning in the record.")
 
 
 class BatchIn(BaseModel):
@@ -139,6 +142,11 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class WarningOut(BaseModel):
+    kind: str
+    message: str
+
+
 class RecordOut(BaseModel):
     """The output contract: the record `notecheck scan` writes for a note."""
 
@@ -148,12 +156,17 @@ class RecordOut(BaseModel):
     score: int | None
     elements: dict[str, FindingOut]
     codes: list[CodeOut]
+    procedure_documented: bool  # does the note document a procedure done in this encounter (a consult does not)
     unsupported_codes: list[str]
     rules_version: str
     profile: str = ""
     patient: str | None = None
     service_date: str | None = None
     error: ErrorOut | None
+    service_date: str | None = Field(None, description="The date (ISO) that picked the rules; null: the newest rules.")
+    service_date_source: str = Field("none", description="column (the note's date), none (no date) or unreadable.")
+    warnings: list[WarningOut] = []
+    columns: dict[str, str | None] = {}
 
 
 # --------------------------------------------------------------------------- notes in
@@ -238,7 +251,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
     from notecheck.check import Checker
 
-    checker = checker or Checker(settings.rules_dir, profile=settings.profile)
+    checker = checker or Checker(settings.rules_dir, date_format=settings.date_format, profile=settings.profile)
     runner = _Runner(checker)
     rules = checker.rules
     options = ReadOptions(max_note_bytes=settings.max_note_bytes)

@@ -44,7 +44,7 @@ from notecheck.readers.source import ReadProblem
 OUTPUT_SLICE = 256  # records per pandas frame handed back to Spark
 ARROW_BATCH_ROWS = 256  # rows per Arrow batch for sessions this module starts (notes can be large)
 
-_CHECKERS: dict = {}  # rules dir (None: the default pack) -> Checker, one per Python worker
+_CHECKERS: dict = {}  # (rules dir (None: the default pack), date format) -> Checker, one per Python worker
 
 
 
@@ -100,24 +100,33 @@ def result_schema():
         T.StructField("score", T.IntegerType()),
         T.StructField("elements", T.MapType(T.StringType(), finding)),
         T.StructField("codes", T.ArrayType(code)),
+        T.StructField("procedure_documented", T.BooleanType()),
         T.StructField("unsupported_codes", strings()),
         T.StructField("rules_version", T.StringType()),
+        T.StructField("error", error),
+        T.StructField("service_date", T.StringType()),
+        T.StructField("service_date_source", T.StringType()),
+        T.StructField("warnings", T.ArrayType(
+            T.StructType([T.StructField("kind", T.StringType()), T.StructField("message", T.StringType())]))),
+        T.StructField("columns", T.MapType(T.StringType(), T.StringType())),
         T.StructField("profile", T.StringType()),
         T.StructField("patient", T.StringType()),
-        T.StructField("service_date", T.StringType()),
-        T.StructField("error", error),
     ])
 
 
-RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "unsupported_codes", "rules_version",
-                  "profile", "patient", "service_date", "error")
+RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "procedure_documented", "unsupported_codes",
+                  "rules_version", "error", "service_date", "service_date_source", "warnings", "columns",
+                  "profile", "patient")
 
 
 def record_of(row: Any) -> dict:
     """An output row (a Spark ``Row``, or a dict as pyarrow reads it) as the JSON record ``to_record`` gives."""
     rec = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
-    if isinstance(rec.get("elements"), list):  # pyarrow reads a map as (key, value) pairs
-        rec["elements"] = dict(rec["elements"])
+    for key in ("elements", "columns"):
+        if isinstance(rec.get(key), list):  # pyarrow reads a map as (key, value) pairs
+            rec[key] = dict(rec[key])
+    if "columns" in rec and rec["columns"] is None:
+        rec["columns"] = {}
     for code in rec.get("codes") or ():
         code["flags"] = [{k: v for k, v in f.items() if not (k == "check" and v is None)} for f in code["flags"]]
     for finding in (rec.get("elements") or {}).values():
@@ -144,6 +153,7 @@ def check_dataframe(
     label: str = "dataframe",
     label_col: str | None = None,
     row_col: str | None = None,
+    date_format: str | None = None,
     profile: str | None = None,
 ):
     """Check every row of ``df``; return a DataFrame of ``result_schema()``, one row per input row.
@@ -156,17 +166,18 @@ def check_dataframe(
     (file and table reads do; cache it otherwise), and a task whose partition changed fails rather
     than number rows twice.
 
+    ``date_format`` (a strptime format) is tried first on dates of service, as ``scan --date-format``.
     ``rules_dir`` must be readable on every executor (or set ``NOTECHECK_RULES`` there); the
     driver loads it first so that a broken rule file fails before any task starts.
     Raises InputError when no text column can be found or a named column is missing.
     """
     return _check(df, text_col, id_col, code_col, date_col, default_code=default_code, max_note_bytes=max_note_bytes,
                   rules_dir=rules_dir, include_text=include_text, label=label, label_col=label_col, row_col=row_col,
-                  profile=profile)
+                  date_format=date_format, profile=profile)
 
 
 def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_bytes, rules_dir, include_text,
-           label, label_col, row_col, label_of=None, profile=None):
+           label, label_col, row_col, label_of=None, date_format=None, profile=None):
     """``check_dataframe``; ``label_of`` (picklable) turns a ``label_col`` value into the label."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -178,6 +189,10 @@ def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_b
         raise InputError(f"max_note_bytes must be at least 1, got {max_note_bytes}")
     rules = None if rules_dir is None else str(Path(rules_dir).resolve())
     across_notes = bool(load_profile(load_rules(rules), profile).file.rules)  # fail fast on the driver
+    if date_format:
+        from notecheck.dates import check_date_format
+
+        check_date_format(date_format)
     options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes)
     internal = {c for c in (label_col, row_col) if c is not None}
     try:
@@ -206,7 +221,7 @@ def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_b
         picked = picked.repartition(max(1, df.rdd.getNumPartitions()), aliases["patient"]).sortWithinPartitions(*order)
     first_rows = None if row_col else _partition_first_rows(df)
     job = _Job(columns, aliases, options, rules, include_text, label, bool(label_col), label_of, integral, first_rows,
-               profile)
+               date_format, profile)
     return picked.mapInPandas(job, result_schema())
 
 
@@ -240,6 +255,7 @@ class _Job:
     label_of: Any  # None, or a callable: label_col value -> label
     integral: frozenset  # columns Spark holds as integers (pandas may hand them over as floats)
     first_rows: dict | None  # numbering by position: partition id -> (rows before, rows in it)
+    date_format: str | None = None
     profile: str | None = None
 
     def __call__(self, batches: Iterator) -> Iterator:
@@ -247,7 +263,7 @@ class _Job:
 
         from notecheck.patients import Ledger
 
-        checker = _checker(self.rules_dir, self.profile)
+        checker = _checker(self.rules_dir, self.date_format, self.profile)
         ledger = Ledger(checker.profile)  # one per task: a patient's notes are all in one task (see _check)
         before, expected = 0, None
         if self.first_rows is not None:
@@ -277,12 +293,13 @@ class _Job:
             )
 
 
-def _checker(rules_dir: str | None, profile: str | None = None):
-    checker = _CHECKERS.get((rules_dir, profile))
+def _checker(rules_dir: str | None, date_format: str | None = None, profile: str | None = None):
+    checker = _CHECKERS.get((rules_dir, date_format, profile))
     if checker is None:
         from notecheck.check import Checker
 
-        checker = _CHECKERS[rules_dir, profile] = Checker(rules_dir, profile=profile)
+        checker = _CHECKERS[(rules_dir, date_format, profile)] = Checker(rules_dir, date_format=date_format,
+                                                                         profile=profile)
     return checker
 
 
@@ -419,7 +436,8 @@ def scan_parquet(
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{path}: the Spark job failed ({_spark_reason(exc)}).") from None
     # a policy_note (a payer's coverage stance) is no failure, as in scan.Summary
-    flagged = F.exists("codes", lambda c: F.exists(c["flags"], lambda f: f["kind"] != "policy_note")).cast("int")
+    flagged = (F.exists("codes", lambda c: F.exists(c["flags"], lambda f: f["kind"] != "policy_note"))
+               | (F.size("unsupported_codes") > 0) | (F.size("warnings") > 0)).cast("int")
     counts = {status: (n, f) for status, n, f in
               spark.read.parquet(output).groupBy("status").agg(F.count("*"), F.sum(flagged)).collect()}
     return Summary(

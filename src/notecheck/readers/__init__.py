@@ -60,17 +60,21 @@ def read_notes(
     date_col: str | None = None,
     default_code: str | None = None,
     max_note_bytes: int = 1_000_000,
+    keep_cols: Sequence[str] = (),
     patient_col: str | None = None,
 ) -> Iterator[NoteInput | ReadError]:
     """Stream the notes in ``paths`` (files, folders, or ``-`` for JSON lines on stdin).
 
     ``*_col`` name export columns explicitly (otherwise they are detected);
-    ``default_code`` is used for notes without a code; a note over ``max_note_bytes``
-    (UTF-8) is a ``too_large`` error. Raises InputError for bad options only.
+    ``default_code`` is billed for notes that name no code (neither in a code column nor in their
+    text); a note over ``max_note_bytes`` (UTF-8) is a ``too_large`` error; ``keep_cols`` are
+    export columns carried into each note as they are (a file without one is ``missing_column``).
+    Raises InputError for bad options only.
     """
     if max_note_bytes < 1:
         raise InputError(f"max_note_bytes must be at least 1, got {max_note_bytes}")
-    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, patient_col)
+    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, tuple(keep_cols),
+                          patient_col)
     return _read_all(list(paths), options)
 
 

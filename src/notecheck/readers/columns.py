@@ -27,6 +27,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
                 "subject_id", "pat_id"),
 }
 
+KEEP = "keep:"  # role prefix of a pass-through column: "keep:provider"
 _SHOWABLE = re.compile(r"[A-Za-z0-9_][\w .#/()-]{0,39}")
 
 
@@ -38,12 +39,13 @@ class ColumnMap:
     id: str | None = None
     code: str | None = None
     date: str | None = None
+    keep: tuple[tuple[str, str], ...] = ()  # pass-through columns: (name asked for, name in the file)
     patient: str | None = None
 
     def roles(self) -> dict[str, str]:
-        """Role -> column name, for the roles that have a column."""
-        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date,
-                 "patient": self.patient}
+        """Role -> column name, for the roles that have a column (``keep:NAME`` for pass-through columns)."""
+        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date, "patient": self.patient}
+        found |= {KEEP + wanted: name for wanted, name in self.keep}
         return {role: name for role, name in found.items() if name is not None}
 
 
@@ -58,16 +60,12 @@ def resolve(header: Sequence[str], label: str, explicit: dict[str, str | None]) 
     for name in header:
         by_norm.setdefault(normalize(name), name)
     chosen: dict[str, str | None] = {}
+    keep = tuple((role[len(KEEP):], _named(role[len(KEEP):], header, by_norm, label, "pass-through"))
+                 for role in explicit if role.startswith(KEEP))
     for role, candidates in CANDIDATES.items():
         wanted = explicit.get(role)
         if wanted is not None:
-            name = wanted if wanted in header else by_norm.get(normalize(wanted))
-            if name is None:
-                raise ReadProblem(
-                    "missing_column",
-                    f"{label}: no column '{wanted}' (asked for as the {role} column); "
-                    f"columns: {describe(header)}",
-                )
+            name = _named(wanted, header, by_norm, label, role)
         else:
             name = next((by_norm[c] for c in candidates if c in by_norm), None)
         chosen[role] = name
@@ -78,7 +76,18 @@ def resolve(header: Sequence[str], label: str, explicit: dict[str, str | None]) 
             f"{label}: no note text column (looked for {', '.join(CANDIDATES['text'])}); "
             f"columns: {describe(header)}; name one with the text column option",
         )
-    return ColumnMap(text=text, **chosen)
+    return ColumnMap(text=text, keep=keep, **chosen)
+
+
+def _named(wanted: str, header: Sequence[str], by_norm: dict[str, str], label: str, role: str) -> str:
+    """The header's spelling of a column the user named; missing_column when there is none."""
+    name = wanted if wanted in header else by_norm.get(normalize(wanted))
+    if name is None:
+        raise ReadProblem(
+            "missing_column",
+            f"{label}: no column '{wanted}' (asked for as the {role} column); columns: {describe(header)}",
+        )
+    return name
 
 
 def describe(header: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from notecheck.models import NoteInput, ReadError
-from notecheck.readers.columns import ColumnMap
+from notecheck.readers.columns import KEEP, ColumnMap
 from notecheck.readers.decode import has_undecodable
 
 
@@ -21,11 +21,13 @@ class ReadOptions:
     date_col: str | None = None
     default_code: str | None = None
     max_note_bytes: int = 1_000_000
+    keep_cols: tuple[str, ...] = ()  # pass-through columns, carried into the result as they are
     patient_col: str | None = None
 
     def explicit_columns(self) -> dict[str, str | None]:
-        return {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col,
-                "patient": self.patient_col}
+        roles = {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col,
+                 "patient": self.patient_col}
+        return roles | {KEEP + name: name for name in self.keep_cols}
 
 
 def build_note(
@@ -63,8 +65,10 @@ def build_note(
         id=note_id,
         source=source,
         text=text,
-        codes=values.get("code") or options.default_code,
+        codes=values.get("code"),
         service_date=values.get("date") or None,
+        default_codes=options.default_code,
+        columns=tuple((name, values.get(KEEP + name)) for name, _ in columns.keep),
         patient=values.get("patient") or None,
     )
 

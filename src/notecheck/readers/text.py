@@ -43,7 +43,8 @@ def _note(path: Path, label: str, note_id: str, options: ReadOptions) -> NoteInp
             raise ReadProblem("encoding", f"{label}: RTF text cannot be decoded") from None
     if not text.strip():
         raise ReadProblem("empty", f"{label}: file has no text")
-    return NoteInput(id=note_id, source=label, text=text, codes=options.default_code)
+    return NoteInput(id=note_id, source=label, text=text, default_codes=options.default_code,
+                     columns=tuple((name, None) for name in options.keep_cols))
 
 
 def _is_rtf(path: Path) -> bool:

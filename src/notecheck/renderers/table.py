@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import NoteResult
+from .csv_queue import NO_RULE_FLAG, missing_labels
 
 STYLE = {"complete": "green", "incomplete": "yellow", "no_code": "cyan", "error": "bold red"}
 HEADERS = ("note", "status", "score", "codes", "missing / flags")
@@ -63,6 +64,7 @@ class TableRenderer:
         self.counts[result.status] += 1
         codes = ", ".join(c.code + "".join(f"-{m}" for m in c.modifiers) + (f" x{c.units}" if c.units > 1 else "")
                           for c in result.codes)
+        codes = ", ".join(filter(None, [codes, *result.unsupported_codes]))
         score = "" if result.score is None else str(result.score)
         self.rows.append((result.id, result.status, score, codes, self._detail(result)))
 
@@ -73,8 +75,10 @@ class TableRenderer:
         parts = []
         for c in result.codes:
             if c.missing:
-                parts.append(f"{c.code} missing: {', '.join(c.missing)}")
+                parts.append(f"{c.code} missing: {', '.join(missing_labels(result, c))}")
             parts.extend(f"{c.code} {f.kind}" for f in c.flags)
+        parts.extend(f"{code} {NO_RULE_FLAG}" for code in result.unsupported_codes)
+        parts.extend(w.kind for w in result.warnings)
         return "; ".join(parts)
 
     def close(self) -> None:
