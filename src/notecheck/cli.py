@@ -124,7 +124,7 @@ def scan(
     no_text: bool = typer.Option(False, "--no-text", help="Leave note text out of the report (offsets and values only)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, metavar="BYTES", help="Larger notes are error records."),
     rules: Optional[Path] = RULES,
-    edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
+    edits: Optional[Path] = typer.Option(None, "--edits", envvar="NOTECHECK_EDITS", metavar="DIR", help="Folder with CMS's MUE and NCCI PTP tables (CSV/tab text): adds mue_exceeded and ptp_conflict flags."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary line."),
     verbose: int = VERBOSE,
     debug: bool = DEBUG,

@@ -416,8 +416,8 @@ def _deleted_codes(root: Path, codes: dict[str, tuple[CodeFile, ...]]) -> dict[s
     return out
 
 
-PACK_FILES = ("pack.yml", "context.yml", "sections.yml", "abbreviations.yml", "spelling.yml", "elements/*.yml", "codes/*.yml",
-              "deleted_codes.yml", "profiles/*.yml")
+PACK_FILES = ("pack.yml", "context.yml", "sections.yml", "abbreviations.yml", "spelling.yml", "deleted_codes.yml",
+              "elements/*.yml", "codes/*.yml", "profiles/*.yml")
 
 
 def pack_digest(root: Path) -> str:
