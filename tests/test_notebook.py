@@ -27,5 +27,5 @@ def test_notebook_audit_walkthrough_runs(cwd):
     assert any("complete" in t for t in tables)
     # the code audit of the demo: each kind of finding the demo notes carry
     audit = next(t for t in tables if "<th>flag</th>" in t)
-    for kind in ("code_mismatch", "bundled_guidance", "laterality_conflict", "no_rule_file", "64614"):
+    for kind in ("code_mismatch", "bundled_guidance", "laterality_conflict", "deleted_code", "64614"):
         assert kind in audit
