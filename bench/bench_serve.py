@@ -1,15 +1,18 @@
-"""A bounded load on `notecheck serve`, on loopback only (issue 9).
+"""A bounded load on `notecheck serve`, on loopback only (issues 9 and 20).
 
-    .venv/bin/python bench/bench_serve.py                         # 5000 requests, 16 at a time
-    .venv/bin/python bench/bench_serve.py --requests 500          # quicker
+    .venv/bin/python bench/bench_serve.py                          # 16, 64 and 256 clients, 2000 requests each
+    .venv/bin/python bench/bench_serve.py --requests 600           # quicker
+    .venv/bin/python bench/bench_serve.py --workers 1              # one server process
 
-Starts `notecheck serve` on a free port of 127.0.0.1, warms it up, then sends ``--requests`` POST /v1/check
-requests (generated notes of 100-800 words, bench/notes.py) with ``--concurrency`` in flight at once
-(httpx.AsyncClient), then ``--batches`` POST /v1/check/batch requests of ``--batch-size`` notes. Measures
-requests/s, p50/p99/max latency, errors (any status but 200, or a failed connection: must be 0), and the
-server's RSS after start-up, after the warm-up and after the load (must not grow much). The same notes are
-checked in this process with the library first, for the rate the service is measured against.
-The load stops by itself: a fixed number of requests, and ``--max-seconds`` at most.
+Starts `notecheck serve --workers N` (default: all cores) on a free port of 127.0.0.1, warms it up, then
+for each level of ``--clients`` sends ``--requests`` POST /v1/check requests (generated notes of 100-800 words,
+bench/notes.py) from that many connections at once (httpx.AsyncClient, one process), then ``--batches``
+batch requests. Per level: requests/s, p50/p99/max latency, errors (any status but 200, or a failed
+connection: must be 0) and the cores the server's processes used (their CPU seconds over the wall time:
+2.0 is two cores busy). The server's RSS (all its processes) after start-up, after the warm-up and at the
+end. The same notes are checked in this process with the library first, for the rate the service is
+measured against. Every load stops by itself: a fixed number of requests, and ``--max-seconds`` at most.
+The client shares the machine with the server: on 2 cores it takes part of one, so run it on a quiet machine.
 Writes the "serve" section of bench/RESULTS.md (see bench/results.py).
 """
 
@@ -34,6 +37,7 @@ from results import write_section  # noqa: E402
 
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
 HOST = "127.0.0.1"  # loopback only
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -42,11 +46,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    total = 0
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total / TICKS
 
 
 def pct(values: list[float], q: float) -> float:
@@ -54,8 +87,8 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def load(base: str, bodies: list[dict], path: str, total: int, concurrency: int, max_seconds: float) -> dict:
-    """``total`` requests, ``concurrency`` in flight; stops at ``max_seconds`` whatever is left."""
+async def load(base: str, bodies: list[dict], path: str, total: int, clients: int, max_seconds: float, pid: int) -> dict:
+    """``total`` requests from ``clients`` connections at once; stops at ``max_seconds`` whatever is left."""
     import httpx
 
     latencies: list[float] = []
@@ -63,7 +96,7 @@ async def load(base: str, bodies: list[dict], path: str, total: int, concurrency
     next_index = 0
     stop_at = time.monotonic() + max_seconds
 
-    async def worker(client):
+    async def client_loop(client):
         nonlocal next_index
         while next_index < total and time.monotonic() < stop_at:
             body = bodies[next_index % len(bodies)]
@@ -77,25 +110,37 @@ async def load(base: str, bodies: list[dict], path: str, total: int, concurrency
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
             latencies.append(time.perf_counter() - t)
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        cpu = cpu_seconds(pid)
         t = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
         seconds = time.perf_counter() - t
+        cores = (cpu_seconds(pid) - cpu) / seconds
     return {"sent": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds, "errors": errors,
-            "p50": 1000 * statistics.median(latencies), "p99": 1000 * pct(latencies, 0.99), "max": 1000 * max(latencies)}
+            "p50": 1000 * statistics.median(latencies), "p99": 1000 * pct(latencies, 0.99),
+            "max": 1000 * max(latencies), "cores": cores}
+
+
+def row(name: str, r: dict, notes_per_request: int = 1) -> str:
+    errors = sum(r["errors"].values())
+    shown = f"{errors}" + (f" {r['errors']}" if errors else "")
+    return (f"| {name} | {r['sent']} | {r['seconds']:.1f} | {r['rps']:.1f} | {r['rps'] * notes_per_request:.1f} | "
+            f"{r['p50']:.0f} | {r['p99']:.0f} | {r['max']:.0f} | {r['cores']:.2f} | {shown} |")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--requests", type=int, default=5000)
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--clients", default="16,64,256", help="comma-separated levels of concurrent clients")
+    ap.add_argument("--requests", type=int, default=2000, help="requests per level")
+    ap.add_argument("--workers", type=int, default=None, help="server processes (default: the server's, all cores)")
     ap.add_argument("--batches", type=int, default=100)
     ap.add_argument("--batch-size", type=int, default=20)
     ap.add_argument("--distinct", type=int, default=500, help="distinct notes the requests cycle through")
-    ap.add_argument("--max-seconds", type=float, default=1200, help="stop each load after this long")
+    ap.add_argument("--max-seconds", type=float, default=600, help="stop each load after this long")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
+    levels = [int(x) for x in args.clients.split(",") if x.strip()]
     command = ".venv/bin/python bench/bench_serve.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     load_before = os.getloadavg()[0]
 
@@ -118,12 +163,14 @@ def main(argv=None) -> int:
 
     port = free_port()
     base = f"http://{HOST}:{port}"
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    results: list[tuple[str, dict, int]] = []
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         log = open(Path(tmp) / "server.log", "wb")
-        server = subprocess.Popen([NOTECHECK, "serve", "--host", HOST, "--port", str(port), "--max-batch", str(args.batch_size)],
-                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        server = subprocess.Popen([NOTECHECK, "serve", "--host", HOST, "--port", str(port), "--max-batch", str(args.batch_size),
+                                   *workers], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 180
             while True:
                 if server.poll() is not None:
                     raise SystemExit(f"the server exited with {server.returncode}")
@@ -133,18 +180,23 @@ def main(argv=None) -> int:
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start within 120 s")
+                    raise SystemExit("the server did not start within 180 s")
                 time.sleep(0.2)
+            time.sleep(3)  # every worker up (healthz answers once the first is)
+            processes = len(tree(server.pid))
             rss_start = rss_mb(server.pid)
             print("warm-up ...", file=sys.stderr)
-            warm = asyncio.run(load(base, bodies, "/v1/check", len(bodies), args.concurrency, args.max_seconds))
+            warm = asyncio.run(load(base, bodies, "/v1/check", len(bodies), 16, args.max_seconds, server.pid))
+            results.append(("warm-up, POST /v1/check, 16 clients", warm, 1))
             rss_warm = rss_mb(server.pid)
-            print(f"{args.requests} requests, {args.concurrency} at a time ...", file=sys.stderr)
-            single = asyncio.run(load(base, bodies, "/v1/check", args.requests, args.concurrency, args.max_seconds))
-            rss_single = rss_mb(server.pid)
+            for clients in levels:
+                print(f"{args.requests} requests from {clients} clients ...", file=sys.stderr)
+                r = asyncio.run(load(base, bodies, "/v1/check", args.requests, clients, args.max_seconds, server.pid))
+                results.append((f"POST /v1/check, **{clients} clients**", r, 1))
             batches = [{"notes": bodies[i:i + args.batch_size]} for i in range(0, len(bodies) - args.batch_size + 1, args.batch_size)]
             print(f"{args.batches} batches of {args.batch_size} ...", file=sys.stderr)
-            batch = asyncio.run(load(base, batches, "/v1/check/batch", args.batches, 4, args.max_seconds))
+            batch = asyncio.run(load(base, batches, "/v1/check/batch", args.batches, 4, args.max_seconds, server.pid))
+            results.append((f"POST /v1/check/batch of {args.batch_size}, 4 clients", batch, args.batch_size))
             rss_end = rss_mb(server.pid)
         finally:
             server.terminate()
@@ -156,35 +208,32 @@ def main(argv=None) -> int:
             log.close()
     load_after = os.getloadavg()[0]
 
-    errors = sum(single["errors"].values()) + sum(batch["errors"].values()) + sum(warm["errors"].values())
-    growth = rss_end - rss_warm
+    errors = sum(sum(r["errors"].values()) for _n, r, _k in results)
+    by_level = {name: r for name, r, _k in results}
+    p99 = {c: by_level[f"POST /v1/check, **{c} clients**"]["p99"] for c in levels}
+    ratio = "; ".join(f"p99 at {c} clients is {p99[c] / p99[levels[0]]:.1f}x that at {levels[0]}" for c in levels[1:])
     lines = [
         "## Service (bench/bench_serve.py)",
         "",
         f"- command: `{command}`",
         f"- date: {dt.datetime.now():%Y-%m-%d %H:%M}; machine: {os.cpu_count()} cores; load average before {load_before:.2f}, "
-        f"after {load_after:.2f}; server and client on the same machine, over {HOST}",
-        f"- notes: {len(bodies)} distinct generated notes ({words:.0f} words on average), cycled; default server "
-        f"settings (one checker thread), `--max-batch {args.batch_size}`",
+        f"after {load_after:.2f}; server and client (one Python process, httpx.AsyncClient) on the same machine, over {HOST}",
+        f"- server: `notecheck serve {' '.join(workers) or '(default --workers: all cores)'}`, {processes} processes "
+        f"(the supervisor and its workers); `--max-batch {args.batch_size}`; notes: {len(bodies)} distinct generated notes "
+        f"({words:.0f} words on average), cycled",
         "",
-        "| load | requests | seconds | requests/s | notes/s | p50 ms | p99 ms | max ms | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| warm-up, POST /v1/check, {args.concurrency} in flight | {warm['sent']} | {warm['seconds']:.1f} | {warm['rps']:.1f} | "
-        f"{warm['rps']:.1f} | {warm['p50']:.0f} | {warm['p99']:.0f} | {warm['max']:.0f} | {sum(warm['errors'].values())} |",
-        f"| POST /v1/check, {args.concurrency} in flight | {single['sent']} | {single['seconds']:.1f} | {single['rps']:.1f} | "
-        f"{single['rps']:.1f} | {single['p50']:.0f} | {single['p99']:.0f} | {single['max']:.0f} | {sum(single['errors'].values())} |",
-        f"| POST /v1/check/batch of {args.batch_size}, 4 in flight | {batch['sent']} | {batch['seconds']:.1f} | {batch['rps']:.1f} | "
-        f"{batch['rps'] * args.batch_size:.1f} | {batch['p50']:.0f} | {batch['p99']:.0f} | {batch['max']:.0f} | {sum(batch['errors'].values())} |",
-        f"| library, `Checker.check_many` in one process (no HTTP) | {len(items)} | | | {library_rate:.1f} | | | | |",
+        "| load | requests | seconds | requests/s | notes/s | p50 ms | p99 ms | max ms | server cores busy | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(row(name, r, k) for name, r, k in results),
+        f"| library, `Checker.check_many` in one process (no HTTP) | {len(items)} | | | {library_rate:.1f} | | | | 1 | |",
         "",
-        f"Errors: **{errors}**{'' if not errors else ' ' + str({**warm['errors'], **single['errors'], **batch['errors']})}. "
-        f"Server RSS: {rss_start:.0f} MB after start-up, {rss_warm:.0f} MB after the warm-up, {rss_single:.0f} MB after "
-        f"the single-note load, {rss_end:.0f} MB at the end (**{growth:+.0f} MB** over the load).",
+        f"Errors: **{errors}**. {ratio}. Server RSS (all its processes): {rss_start:.0f} MB after start-up, "
+        f"{rss_warm:.0f} MB after the warm-up, {rss_end:.0f} MB at the end (**{rss_end - rss_warm:+.0f} MB** over the load).",
         "",
-        "Reading: one checker thread does the work, so the service's notes/s is the library's minus HTTP and JSON "
-        "costs, and latency is mostly queueing: with 16 requests in flight each waits for about 15 others "
-        "(p50 ≈ 16 × the time of one check). The event loop stays free meanwhile (/healthz answers at once). To use more "
-        "cores, run one server per core behind a load balancer; batches save per-request overhead.",
+        "Reading: each worker runs one checker, and the kernel hands new connections to the workers; a request "
+        "waits in its worker's queue (up to `--queue-depth`, 256) rather than being refused, so latency grows "
+        "with the clients (p50 ≈ clients / workers × the time of one check) while errors stay at 0. "
+        "'Server cores busy' above 1 means more than one worker is checking at once.",
     ]
     text = "\n".join(lines)
     write_section("serve", text)

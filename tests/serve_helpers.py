@@ -20,11 +20,14 @@ def free_port() -> int:
 
 @contextmanager
 def serving(tmp_path: Path, *args: str):
-    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers."""
+    """`notecheck serve` on a free loopback port in a subprocess, up once /healthz answers.
+    Yields ``(client, stdout path, stderr path)``; the client has ``.port`` and ``.pid`` set."""
     exe = Path(sys.executable).with_name("notecheck")
     command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from notecheck.cli import app; app()"]
     port = free_port()
     out, err = tmp_path / "server.out", tmp_path / "server.err"
+    if "--workers" not in args:
+        args = ("--workers", "1", *args)  # one checker per test server, unless a test asks for more
     with open(out, "wb") as out_fh, open(err, "wb") as err_fh:
         proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=out_fh, stderr=err_fh)
     base = f"http://127.0.0.1:{port}"
@@ -42,6 +45,7 @@ def serving(tmp_path: Path, *args: str):
                 raise RuntimeError("the server did not answer /healthz within 90 s")
             time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=60) as client:
+            client.port, client.pid = port, proc.pid
             yield client, out, err
     finally:
         proc.terminate()

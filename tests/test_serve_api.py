@@ -112,7 +112,10 @@ def test_serve_codes_come_from_the_rule_pack(client):
     assert len(detail["versions"]) == len(pack.codes["64640"])
 
 
-@pytest.mark.parametrize("path, status", [("/v1/codes/99999", 404), ("/healthz", 200), ("/openapi.json", 200), ("/docs", 200)])
+@pytest.mark.parametrize("path, status", [
+    ("/v1/codes/99999", 404), ("/healthz", 200), ("/openapi.json", 200),
+    ("/docs", 404), ("/redoc", 404),  # off unless --docs: Swagger UI loads its scripts from a CDN
+])
 def test_serve_get_routes(client, path, status):
     assert client.get(path).status_code == status
 
@@ -133,6 +136,8 @@ BAD_BODIES = [
     (json.dumps({"text": CANARY, "service_date": 20240101}).encode(), "service_date"),
     (json.dumps([CANARY]).encode(), "body"),
     (json.dumps({"text": CANARY, CANARY: 1}).encode(), "<withheld>"),
+    (b'{"text": "' + CANARY.encode() + b'\xff\xfe"}', "body"),  # not UTF-8: FastAPI says 400 by itself
+    (b"[" * 100_000 + b"]" * 100_000, "body"),  # nested too deep for json.loads
 ]
 
 
@@ -176,3 +181,57 @@ def test_serve_canary_never_in_output_or_logs(server):
     logs = out.read_text(errors="replace") + err.read_text(errors="replace")
     assert "POST /v1/check" in logs  # the access log is on, at -vv
     assert word not in logs
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None])
+def test_serve_body_must_be_declared_json(client, content_type):
+    """A web page can post text/plain or a form to any origin without asking first; it cannot post JSON."""
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/v1/check", content=json.dumps({"text": CANARY}).encode(), headers=headers)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"] and CANARY.split()[0] not in response.text
+
+
+def test_serve_json_with_charset_is_accepted(client):
+    response = client.post("/v1/check", content=json.dumps({"text": PARTIAL}).encode(),
+                           headers={"content-type": "Application/JSON; charset=utf-8"})
+    assert response.status_code == 200 and response.json()["status"] != "error"
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1", 200), ("localhost", 200), ("LOCALHOST.", 200), ("[::1]:8000", 200), ("localhost:1234", 200),
+    ("evil.example", 400), ("evil.example:8000", 400), ("127.0.0.1.evil.example", 400), ("", 400),
+])
+def test_serve_host_must_name_the_bind(server, host, status):
+    """DNS rebinding: a page on evil.example resolves its name to 127.0.0.1 and posts; its Host gives it away."""
+    client = server[0]
+    for path in ("/healthz", "/v1/codes"):
+        response = client.get(path, headers={"host": host})
+        assert response.status_code == status
+        if status == 400:
+            assert "Host" in response.json()["detail"] and (not host or host not in response.text)
+
+
+SURROGATES = [
+    ({"id": "s1", "text": COMPLETE + " \ud800 ", "codes": "64640-LT"}, "text", "s1"),
+    ({"id": "s2\udfff", "text": COMPLETE}, "id", "request:3"),  # item 3: "fine" is item 1
+    ({"id": "s3", "text": COMPLETE, "codes": ["64640-LT", "\udc80"]}, "codes", "s3"),
+    ({"id": "s4", "text": COMPLETE, "service_date": "2024-01-0\ud83d"}, "service_date", "s4"),
+]
+
+
+def test_serve_lone_surrogate_is_an_error_record_not_a_failed_batch(client, checker):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"): valid JSON, but not text a record can carry."""
+    items = ",".join(json.dumps(item) for item, _f, _i in SURROGATES)
+    body = f'{{"notes": [{{"id": "fine", "text": {json.dumps(COMPLETE)}, "codes": "64640-LT"}}, {items}]}}'
+    response = client.post("/v1/check/batch", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    records = response.json()
+    note = NoteInput("fine", "request:1", COMPLETE, "64640-LT")
+    assert records[0] == to_record(checker.check(note))
+    for record, (_item, field, note_id) in zip(records[1:], SURROGATES):
+        assert record["status"] == "error" and record["error"]["kind"] == "encoding"
+        assert f"field '{field}'" in record["error"]["message"] and record["id"] == note_id
+    single = client.post("/v1/check", content=json.dumps(SURROGATES[0][0]).encode(),
+                         headers={"content-type": "application/json"})
+    assert single.status_code == 200 and single.json()["error"]["kind"] == "encoding"

@@ -294,20 +294,25 @@ def serve(
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile for every request (default strict)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes, each with its own checker (default: all cores)."),
+    queue_depth: int = typer.Option(256, "--queue-depth", min=1, help="Requests one worker holds (reading, waiting or checked); more: 503 with Retry-After."),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="Another name clients may give in the Host header (repeatable)."),
+    docs: bool = typer.Option(False, "--docs", help="Serve the Swagger UI page at /docs (it loads its scripts from a CDN)."),
     date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
 ) -> None:
-    """Serve the checker over HTTP (see /docs); stops on Ctrl-C."""
-    from .serve import ServeSettings, read_token, run
+    """Serve the checker over HTTP (schema at /openapi.json); stops on Ctrl-C."""
+    from .serve import ServeSettings, accepted_hosts, default_workers, read_token, run
 
     _setup_logging(verbose)
     try:
         settings = ServeSettings(
             token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
             timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
+            queue_depth=queue_depth, hosts=accepted_hosts(host, tuple(allow_host)), docs=docs,
             date_format=date_format, profile=profile,
         )
-        run(settings, host, port)
+        run(settings, host, port, workers=workers or default_workers())
     except NotecheckError as exc:
         _fail(exc)
 

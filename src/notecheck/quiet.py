@@ -20,7 +20,8 @@ def silence_libraries() -> None:
         logger.remove()
         logger.disable("PyRuSH")
         logger.disable("medspacy")
-    for name in ("PyRuSH", "medspacy", "spacy"):
+    # py4j logs every command it sends to the JVM at DEBUG, the gateway's secret among them (spark-scan -vv)
+    for name in ("PyRuSH", "medspacy", "spacy", "py4j"):
         logging.getLogger(name).setLevel(logging.ERROR)
     # spaCy/medspaCy warnings can quote spans; notecheck reports problems through its own records.
     warnings.filterwarnings("ignore", module=r"(spacy|medspacy|PyRuSH)(\..*)?")

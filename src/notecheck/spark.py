@@ -203,15 +203,20 @@ def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_b
         if name not in df.columns:
             raise InputError(f"{label}: no column '{name}'; columns: {', '.join(df.columns)}")
 
+    types = {f.name: f.dataType for f in df.schema.fields}
     selected, aliases = [], {}
     for role, name in columns.roles().items():
         aliases[role] = f"_notecheck_{role}"
-        selected.append(F.col(_quoted(name)).alias(aliases[role]))
+        column = F.col(_quoted(name))
+        if isinstance(types.get(name), T.StringType):
+            # as bytes: a string cell that is not UTF-8 fails Arrow's conversion, and with it the whole
+            # job, quoting the cell; as bytes it reaches build_note, which makes it an error record
+            column = column.cast("binary")
+        selected.append(column.alias(aliases[role]))
     if label_col:
         selected.append(F.col(_quoted(label_col)).cast("string").alias("_notecheck_label"))
     if row_col:
         selected.append(F.col(_quoted(row_col)).cast("long").alias("_notecheck_row"))
-    types = dict((f.name, f.dataType) for f in df.schema.fields)
     integral = frozenset(aliases[role] for role, name in columns.roles().items()
                          if isinstance(types.get(name), T.IntegralType))
     picked = df.select(*selected)

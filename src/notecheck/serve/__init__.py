@@ -5,32 +5,46 @@
     GET  /v1/codes          the supported codes
     GET  /v1/codes/{code}   a code's requirements, from the rule pack
     GET  /healthz           liveness and the rule-pack version (never needs the token)
-    GET  /openapi.json, /docs
+    GET  /openapi.json, and /docs with ``docs`` (off by default: Swagger UI loads its scripts from a CDN)
 
 A record is the output contract of ``models.to_record``, the same as ``notecheck scan`` writes.
 A body that does not fit the schema (not JSON, a missing or unknown field, a wrong type) is a 422
 that names the field and never echoes a value. A note that cannot be checked (empty, over
 ``max_note_bytes``, undecodable, bad billed codes) is an error record, with the kind and message
 the readers give a bad export row (``readers.records.build_note``, "request item N").
-Limits: body size (413), notes per batch (422), time per request (503); with a token, every path
-but /healthz needs ``Authorization: Bearer <token>`` (401, the same body whatever was wrong).
+Requests are refused, in this order, before any note is read:
+- a Host header that names neither the address the server is bound to nor an ``--allow-host`` name
+  (400: a web page must not reach a local server through DNS rebinding);
+- with a token, every path but /healthz needs ``Authorization: Bearer <token>`` (401, the same body
+  whatever was wrong);
+- a body that is not ``Content-Type: application/json`` (415: a web page can post a form or text/plain
+  across origins without asking; it cannot post JSON);
+- a body over ``max_body_bytes`` (413, counted as the bytes arrive, chunked bodies too; the answer
+  closes the connection so that the client stops sending and can read it);
+- more than ``queue_depth`` requests of this worker already waiting or being checked (503 with
+  ``Retry-After``).
+A request still unanswered after ``timeout`` seconds gets 503; its remaining notes are not checked
+(the note being checked at that moment runs to its end: one note's time is bounded by ``max_note_bytes``).
 
 Privacy: no note text in logs or error bodies. uvicorn's access log is off; this module logs
 method, a path with no query string (a path that is not a known route is logged as ``<other>``),
 status and time. An exception in a request is logged by its type only.
 
-Checking is CPU-bound and a spaCy pipeline is not safe to share between threads, so one Checker
-runs on one worker thread (under a lock) while the event loop keeps answering; scale out with
-more processes behind a load balancer. fastapi and uvicorn are imported only when the app is built
-(and so this module has no ``from __future__ import annotations``: FastAPI reads the annotations of
-the handlers defined inside ``create_app``).
+Processes: ``workers`` server processes (uvicorn's process model: they share the listening socket,
+and a worker that dies is replaced), each building its own Checker once. Checking is CPU-bound and
+a spaCy pipeline is not safe to share between threads, so in each worker one Checker runs on one
+thread while the event loop keeps answering. fastapi and uvicorn are imported only when the app is
+built (and so this module has no ``from __future__ import annotations``: FastAPI reads the
+annotations of the handlers defined inside ``create_app``).
 """
 
 import asyncio
 import hmac
 import logging
+import os
 import re
-import threading
+import socket
+import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,15 +64,16 @@ log = logging.getLogger("notecheck.serve")
 
 LABEL = "request"  # records of the service are "request:N", as an export's are "FILE:ROW"
 COLUMNS = ColumnMap(text="text", id="id", code="codes", date="service_date")
-MAX_CONCURRENCY = 64  # open connections and tasks; uvicorn answers 503 beyond it
-CHECK_CHUNK = 8  # notes per pipeline call, between deadline checks
+QUEUE_DEPTH = 256  # requests per worker reading their body, waiting or being checked; 503 beyond it
+RETRY_AFTER = 1  # seconds, in a 503's Retry-After
+MAX_CONNECTIONS = 2000  # open connections per worker; uvicorn answers 503 beyond it (a guard for file handles)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI's 400 for a body json.loads cannot read
 _ROUTES = {"/healthz", "/v1/check", "/v1/check/batch", "/v1/codes", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
 _CODE_PATH = re.compile(r"/v1/codes/\+?[0-9]{4}[0-9A-Za-z]")
 _CODE = re.compile(r"\+?[0-9]{4}[0-9A-Z]")
 _SAFE_LOC = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,39}")  # a field name; "list[str]" for a union member
-
-
-
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can escape one ("\\ud800"): not text
 
 @dataclass(frozen=True)
 class ServeSettings:
@@ -68,6 +83,9 @@ class ServeSettings:
     timeout: float = 30.0  # seconds per request, reading the body included
     max_note_bytes: int = 1_000_000
     rules_dir: str | None = None
+    queue_depth: int = QUEUE_DEPTH
+    hosts: frozenset | None = frozenset(LOOPBACK)  # names a Host header may give; None: any
+    docs: bool = False  # /docs (Swagger UI, which loads its scripts from a CDN)
     date_format: str | None = None  # strptime format tried first on dates of service
     profile: str | None = None  # the payer profile every request is scored with (default: strict)
 
@@ -185,9 +203,18 @@ def note_item(number: int, raw: Any, options: ReadOptions) -> NoteInput | ReadEr
         except ValidationError as exc:
             named = raw.get("id")
             note_id = str(named).strip() if isinstance(named, (str, int)) and str(named).strip() else source
+            if _SURROGATE.search(note_id):
+                note_id = source
             problems = "; ".join(f"field '{_loc(e['loc'])}': {e['msg']}" for e in exc.errors()[:3])
             return ReadError(note_id, source, "malformed_row", f"{LABEL} item {number}: {problems}")
     fields = {"id": note.id, "text": note.text, "code": note.codes, "date": note.service_date}
+    for role, value in fields.items():
+        if any(isinstance(v, str) and _SURROGATE.search(v) for v in (value if isinstance(value, list) else [value])):
+            named = "" if note.id is None or _SURROGATE.search(str(note.id)) else str(note.id).strip()
+            field = {"code": "codes", "date": "service_date"}.get(role, role)
+            return ReadError(named or source, source, "encoding",
+                             f"{LABEL} item {number}: field '{field}' holds a lone surrogate (a \\uD800-\\uDFFF escape "
+                             "that is half of a character); send whole characters")
     return build_note(LABEL, number, fields, COLUMNS, options, unit="item")
 
 
@@ -208,17 +235,22 @@ class _TooLate(Exception):
 
 
 class _Runner:
-    """One Checker on one worker thread; the event loop waits with the request's deadline."""
+    """One Checker on one thread; the event loop waits with the request's deadline.
+
+    ``pending`` counts the requests this worker has admitted (reading their body, waiting for the
+    checker or being checked); the guard answers 503 when it reaches ``queue_depth``.
+    """
 
     def __init__(self, checker):
         self.checker = checker
-        self.lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notecheck-check")
+        self.pending = 0
 
     async def check(self, items: list, deadline: float) -> list[dict]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _TooLate
+        # a request that times out before its turn is cancelled in the executor's queue: it never runs
         future = asyncio.get_running_loop().run_in_executor(self.executor, self._check, items, deadline)
         try:
             return await asyncio.wait_for(future, remaining)
@@ -227,11 +259,12 @@ class _Runner:
 
     def _check(self, items: list, deadline: float) -> list[dict]:
         out = []
-        with self.lock:
-            for start in range(0, len(items), CHECK_CHUNK):
-                if time.monotonic() > deadline:  # the request has been answered 503 already
-                    raise _TooLate
-                out += [to_record(r) for r in self.checker.check_many(items[start:start + CHECK_CHUNK])]
+        results = self.checker.check_many(items, batch_size=1)  # lazy: one note per step
+        for done in range(len(items)):
+            if time.monotonic() > deadline:  # the request has been answered 503: stop its work here
+                log.info("a request past its deadline stopped after %d of %d notes", done, len(items))
+                raise _TooLate
+            out.append(to_record(next(results)))
         return out
 
     def close(self) -> None:
@@ -248,6 +281,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from notecheck.check import Checker
 
@@ -267,6 +301,9 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
         description="Checks procedure notes for the documentation each billed CPT code needs. "
         "Records follow the output contract of `notecheck scan`.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs else None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if settings.docs else None,
     )
 
     def as_json(data: Any, status: int = 200) -> Response:
@@ -285,6 +322,13 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
         detail = [{"loc": [p if isinstance(p, int) else _loc([p]) for p in e.get("loc", ())],
                    "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == _BODY_PARSE_FAILED:  # not UTF-8, or nested too deep
+            detail = [{"loc": ["body"], "msg": "the body is not JSON text (UTF-8)", "type": "json_invalid"}]
+            return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -335,7 +379,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
         }
         return as_json(body)
 
-    app.add_middleware(_Guard, settings=settings)
+    app.add_middleware(_Guard, settings=settings, runner=runner)
     return app
 
 
@@ -343,11 +387,13 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
 
 class _Guard:
-    """Pure ASGI middleware: token, body size, deadline, access log, and no exception escapes."""
+    """Pure ASGI middleware: host, token, body type and size, queue depth, deadline, access log;
+    no exception escapes."""
 
-    def __init__(self, app, settings: ServeSettings):
+    def __init__(self, app, settings: ServeSettings, runner: _Runner):
         self.app = app
         self.settings = settings
+        self.runner = runner
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -363,10 +409,14 @@ class _Guard:
             await send(message)
 
         try:
-            if self.settings.token and scope["path"] != "/healthz" and not self._authorized(scope):
+            headers = dict(scope["headers"])  # h11 gives names in lower case
+            if not self._host_allowed(headers.get(b"host")):
+                await _respond(send_logged, 400, {"detail": "the Host header names neither this server's address nor an "
+                                                            "--allow-host name"})
+            elif self.settings.token and scope["path"] != "/healthz" and not self._authorized(headers):
                 await _respond(send_logged, 401, {"detail": "unauthorized"}, [(b"www-authenticate", b"Bearer")])
             elif scope["method"] in ("POST", "PUT", "PATCH"):
-                await self._with_body(scope, receive, send_logged, deadline)
+                await self._with_body(scope, headers, receive, send_logged, deadline)
             else:
                 scope.setdefault("state", {})["deadline"] = deadline
                 await self.app(scope, receive, send_logged)
@@ -378,44 +428,71 @@ class _Guard:
             log.info("%s %s %s %.0fms", scope["method"], _log_path(scope["path"]),
                      status[0] if status else "-", 1000 * (time.monotonic() - started))
 
-    def _authorized(self, scope) -> bool:
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, given = value.partition(b" ")
-                return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.settings.token.encode())
-        return False
+    def _host_allowed(self, value: bytes | None) -> bool:
+        if self.settings.hosts is None:
+            return True
+        if not value:
+            return False
+        host = value.decode("latin-1").strip().lower()
+        if host.startswith("["):
+            host = host[1:].partition("]")[0]
+        elif host.count(":") == 1:
+            host = host.partition(":")[0]
+        return host.rstrip(".") in self.settings.hosts
 
-    async def _with_body(self, scope, receive, send, deadline: float) -> None:
+    def _authorized(self, headers: dict) -> bool:
+        scheme, _, given = headers.get(b"authorization", b"").partition(b" ")
+        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.settings.token.encode())
+
+    async def _with_body(self, scope, headers: dict, receive, send, deadline: float) -> None:
+        media = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
+        if media != b"application/json":
+            await _respond(send, 415, {"detail": "send the body as JSON, with Content-Type: application/json"}, _CLOSE)
+            return
         limit = self.settings.max_body_bytes
         too_large = {"detail": f"the request body is over {limit} bytes; send fewer or shorter notes"}
-        for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await _respond(send, 413, too_large)
-                return
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _respond(send, 413, too_large, _CLOSE)
+            return
+        runner = self.runner
+        if runner.pending >= self.settings.queue_depth:
+            await _respond(send, 503, {"detail": f"busy: {runner.pending} requests are already waiting in this worker "
+                                                 f"(--queue-depth {self.settings.queue_depth}); retry in {RETRY_AFTER} s"},
+                           [*_CLOSE, (b"retry-after", str(RETRY_AFTER).encode())])
+            return
+        runner.pending += 1
         try:
-            body = await asyncio.wait_for(_read_body(receive, limit), max(0.0, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
-            await _respond(send, 503, {"detail": f"the request body did not arrive within {self.settings.timeout:g} s"})
-            return
-        if body is None:  # the client went away
-            return
-        if len(body) > limit:
-            await _respond(send, 413, too_large)
-            return
-        replayed = False
+            try:
+                body = await asyncio.wait_for(_read_body(receive, limit), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                await _respond(send, 503, {"detail": f"the request body did not arrive within {self.settings.timeout:g} s"},
+                               _CLOSE)
+                return
+            if body is None:  # the client went away
+                return
+            if len(body) > limit:  # a chunked body: reading stopped at the limit
+                await _respond(send, 413, too_large, _CLOSE)
+                return
+            replayed = False
 
-        async def replay():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            async def replay():
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
 
-        scope.setdefault("state", {})["deadline"] = deadline
-        # every body is read as JSON, whatever Content-Type says (curl -d sends a form type)
-        headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-        scope["headers"] = [*headers, (b"content-type", b"application/json")]
-        await self.app(scope, replay, send)
+            scope.setdefault("state", {})["deadline"] = deadline
+            await self.app(scope, replay, send)
+        finally:
+            runner.pending -= 1
+
+
+# An answer sent before the body is read asks uvicorn to close the connection: the client's next write
+# fails, so it stops sending and reads the answer (httpx, curl and browsers do), instead of the server
+# reading the rest of the body to keep the connection alive.
+_CLOSE = [(b"connection", b"close")]
 
 
 async def _read_body(receive, limit: int) -> bytes | None:
@@ -450,34 +527,110 @@ def _log_path(path: str) -> str:
 
 
 def read_token(path: str | Path) -> str:
-    """The bearer token: the first line of ``path``, which must not be empty."""
+    """The bearer token: the first line of ``path``, which must not be empty, nor readable or writable by
+    users other than its owner and group (a readable-by-group file gets a warning)."""
     try:
+        mode = os.stat(path).st_mode
         token = Path(path).read_text(encoding="utf-8").strip().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ServeError(f"cannot read the token file {path}: {reason}. Give a readable file holding one token.") from None
+    if mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise ServeError(f"the token file {path} can be read or written by every user of this machine. "
+                         f"Restrict it with: chmod 600 {path}")
+    if mode & (stat.S_IRGRP | stat.S_IWGRP):
+        log.warning("the token file %s can be read by its group; chmod 600 keeps it to its owner", path)
     if not token or not token[0].strip():
         raise ServeError(f"the token file {path} is empty. Put one token on its first line.")
     return token[0].strip()
 
 
-def run(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted. Raises ServeError when fastapi/uvicorn are missing or the port cannot be bound."""
+def accepted_hosts(host: str, allow: tuple[str, ...] = ()) -> frozenset | None:
+    """The names a Host header may give for a server bound to ``host``; None (any name) for an
+    all-addresses bind without ``allow``."""
+    extra = {name.strip().lower().strip("[]").rstrip(".") for name in allow if name.strip()}
+    if host in ("0.0.0.0", "::", ""):
+        return frozenset(extra | set(LOOPBACK)) if extra else None
+    bound = host.strip("[]").lower()
+    if bound in LOOPBACK or bound.startswith("127."):
+        return frozenset({*LOOPBACK, bound, *extra})
+    return frozenset({bound, *extra})
+
+
+@dataclass(frozen=True)
+class _AppFactory:
+    """Builds the app in a worker process (uvicorn pickles it to each one); sets the worker's logging."""
+
+    settings: ServeSettings
+    log_level: int
+
+    def __call__(self):
+        from notecheck.quiet import silence_libraries
+
+        logging.basicConfig(level=self.log_level, format="notecheck: %(message)s")
+        silence_libraries()
+        log.setLevel(logging.INFO)
+        return create_app(self.settings)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve until interrupted, with ``workers`` processes (each builds its Checker once).
+    Raises ServeError when fastapi/uvicorn are missing, the port cannot be bound or a worker cannot start."""
     try:
         import fastapi  # noqa: F401
         import uvicorn
+        from uvicorn.supervisors import Multiprocess
     except ImportError:
         raise ServeError("the service needs fastapi and uvicorn. Install them with: pip install 'notecheck[serve]'") from None
-    if host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
+    if host not in LOOPBACK and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use it; pass --token-file", host)
     log.setLevel(logging.INFO)
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, access_log=False, server_header=False,
-                            limit_concurrency=MAX_CONCURRENCY, timeout_keep_alive=5, log_level="info")
-    server = uvicorn.Server(config)
+    if workers == 1:
+        app = create_app(settings)  # a broken rule pack raises here, before the port is taken
+    else:
+        from notecheck.rules import load_rules
+
+        load_rules(settings.rules_dir)  # the same check once, here, rather than a failure in every worker
+        app = _AppFactory(settings, logging.getLogger().getEffectiveLevel())
+    from notecheck.serve.linger import LingeringH11Protocol
+
+    sock = _bind(host, port)
+    config = uvicorn.Config(app, factory=workers > 1, workers=workers, http=LingeringH11Protocol,
+                            access_log=False, server_header=False,
+                            limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5, log_level="info")
     try:
-        server.run()
-    except SystemExit:
-        pass
-    if not server.started:
-        raise ServeError(f"could not listen on {host}:{port} (in use, or not an address of this machine). Pick another --port.")
+        if workers == 1:
+            server = uvicorn.Server(config)
+            try:
+                server.run(sockets=[sock])
+            except SystemExit:
+                pass
+            if not server.started:
+                raise ServeError(f"the service could not start on {host}:{port}; see the lines above.")
+        else:
+            supervisor = Multiprocess(config, sockets=[sock])
+            supervisor.run()
+            from uvicorn.config import STARTUP_FAILURE
+
+            if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+                raise ServeError("a worker could not start; see the lines above.")
+    finally:
+        sock.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise ServeError(f"could not listen on {host}:{port} (in use, or not an address of this machine). "
+                         "Pick another --port.") from None
+    sock.set_inheritable(True)
+    return sock
