@@ -23,14 +23,14 @@ def nd_flags(checker, note, codes):
     "note,codes,words,suggested",
     [
         ("Left T7 intercostal nerve block with 4 mL of 0.5% bupivacaine and 40 mg of triamcinolone.", "64620-LT",
-         ["local anesthetic", "steroid"], ()),
+         ["local anesthetic", "steroid", "report 64420"], ("64420",)),
         ("Left obturator nerve block with 5 mL of 0.25% bupivacaine under ultrasound.", "64640-LT",
-         ["local anesthetic"], ()),
+         ["local anesthetic", "report 64450"], ("64450",)),
         ("Right genicular nerves were treated with pulsed radiofrequency at 42 degrees under fluoroscopy.",
          "64624-RT", ["pulsed radiofrequency", "64999"], ("64999",)),
         ("Right L3, L4 medial branches and L5 dorsal ramus were lesioned with radiofrequency at 60 degrees "
          "under fluoroscopy.", "64635-RT, 64636-RT", ["60 °C", "80 °C"], ("64999",)),
-        ("Celiac plexus block with 20 mL of 0.25% bupivacaine under fluoroscopy.", "64680", ["local anesthetic"], ()),
+        ("Celiac plexus block with 20 mL of 0.25% bupivacaine under fluoroscopy.", "64680", ["local anesthetic", "report 64530"], ("64530",)),
     ],
 )
 def test_audit_non_destructive_modality_flags(checker, note, codes, words, suggested):

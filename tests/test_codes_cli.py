@@ -15,8 +15,12 @@ CODES = sorted(load_rules().codes)
 def test_codes_cli_lists_every_code():
     result = runner.invoke(app, ["codes"])
     assert result.exit_code == 0, result.output
-    listed = [line.split()[0] for line in result.output.splitlines() if line.strip()]
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    listed = sorted(line.split()[0] for line in lines if line.startswith("  "))
     assert listed == CODES
+    # grouped by family, the injection families among them (issue 16)
+    families = [line.rstrip(":") for line in lines if not line.startswith(" ")]
+    assert {"destruction", "chemodenervation", "block", "epidural", "injection", "guidance"} <= set(families)
     assert "64636 (add-on)" in result.output and "64635 (add-on)" not in result.output
 
 

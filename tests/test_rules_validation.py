@@ -190,3 +190,21 @@ def test_rules_validation_abbreviation_to_unknown_phrase(pack):
         Checker(pack)
     assert "abbreviations.yml" in info.value.message
     assert "XYZ" in info.value.message and "no such phrase" in info.value.message
+
+
+def test_rules_validation_part_file_names_its_element(pack):
+    part = pack / "elements" / "agent.injectates.yml"
+    part.write_text(part.read_text(encoding="utf-8").replace("element: agent", "element: volume"), encoding="utf-8")
+    err = load_error(pack)
+    assert "agent.injectates.yml" in err.message and "'volume'" in err.message
+
+
+def test_rules_validation_part_file_adds_terms_and_phrases(pack):
+    from notecheck.rules import load_rules
+
+    (pack / "elements" / "consent.extra.yml").write_text(
+        "element: consent\ndescription: more consent wording\nterms:\n  - value: consent\n    phrases: [patient nodded yes]\n",
+        encoding="utf-8")
+    rules = load_rules(pack)
+    assert "patient nodded yes" in rules.terms["consent"]["consent"].phrases
+    assert "sacroiliac_joint" in rules.injection_sites and "hyaluronan" in rules.terms["agent"]

@@ -15,7 +15,7 @@ from .errors import ClaimSyntaxError
 from .models import ClaimLine
 
 _LINE = re.compile(
-    r"^\s*\+?(?P<code>[0-9]{4}[0-9A-Z])(?P<mods>(?:\s*-\s*[0-9A-Z]{2})*)(?:\s*[x×*]\s*(?P<units>[0-9]{1,3}))?\s*$",
+    r"^\s*\+?(?P<code>[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})(?P<mods>(?:\s*-\s*[0-9A-Z]{2})*)(?:\s*[x×*]\s*(?P<units>[0-9]{1,3}))?\s*$",
     re.I,
 )
 _WORD_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}

@@ -181,9 +181,13 @@ def codes(rules: Optional[Path] = RULES) -> None:
     from .rules import load_rules
 
     def work() -> int:
-        for code, versions in load_rules(rules).codes.items():
-            rule = versions[-1]
-            typer.echo(f"{code}{' (add-on)' if rule.addon else ''}  {rule.title}")
+        families: dict[str, list] = {}
+        for versions in load_rules(rules).codes.values():
+            families.setdefault(versions[-1].family, []).append(versions[-1])
+        for family, rules_ in families.items():
+            typer.echo(f"{family}:")
+            for rule in rules_:
+                typer.echo(f"  {rule.code}{' (add-on)' if rule.addon else ''}  {rule.title}")
         return 0
 
     _run(work)

@@ -52,6 +52,9 @@ class Report:
     status_total: int = 0
     status_right: int = 0
     misses: list[dict] = field(default_factory=list)
+    # code inference: the codes inferred from each note with its billed codes withheld, against those codes
+    codes: dict[str, Counts] = field(default_factory=dict)
+    families: dict[str, Counts] = field(default_factory=dict)
 
     def targets_met(self) -> bool:
         return all(self.presence[e].prf()[2] >= t for e, t in TARGETS.items())
@@ -135,7 +138,29 @@ def evaluate(gold: Path, rules_dir: str | Path | None = None, realnotes: Path | 
                 want = max((c.status for c in expected_codes), key=STATUS_RANK.__getitem__)
                 report.status_total += 1
                 report.status_right += int(want == result.status)
+    _code_inference(report, items, checker)
     return report
+
+
+def _code_inference(report: Report, items: list[dict], checker: Checker) -> None:
+    """Infer codes for every gold note with billed codes, those withheld, and count per code and family.
+    A code billed in place of another (G0260 for 27096: ``same_as``) counts as that code."""
+    pack = checker.rules
+    billed = [it for it in items if it.get("codes")]
+    notes = [NoteInput(id=it["id"], source=it["_source"], text=it["text"]) for it in billed]
+
+    def name(code: str) -> str:
+        rule = pack.code_rule(code) if code in pack.codes else None
+        return rule.same_as if rule is not None and rule.same_as else code
+
+    for item, result in zip(billed, checker.check_many(notes)):
+        want = {name(c.code) for c in parse_claims(item["codes"])}
+        got = {name(c.code) for c in result.codes}
+        for code in want | got:
+            family = pack.code_rule(code).family if code in pack.codes else "no rule file"
+            for table, key in ((report.codes, code), (report.families, family)):
+                table.setdefault(key, Counts()).add(int(code in want and code in got), int(code in got and code not in want),
+                                                    int(code in want and code not in got))
 
 
 def as_dict(report: Report) -> dict:
@@ -154,6 +179,7 @@ def as_dict(report: Report) -> dict:
         "values": table(report.values),
         "status_accuracy": round(report.status_right / report.status_total, 4) if report.status_total else None,
         "status_notes": report.status_total,
+        "code_inference": {"families": table(dict(sorted(report.families.items()))), "codes": table(dict(sorted(report.codes.items())))},
         "targets": TARGETS,
         "targets_met": report.targets_met(),
         "misses": report.misses,
@@ -181,6 +207,12 @@ def render_text(report: Report) -> str:
                    f"{v['precision']:7.3f} {v['recall']:7.3f} {v['f1']:8.3f}")
     if d["status_accuracy"] is not None:
         out.append(f"note status accuracy: {d['status_accuracy']:.3f} over {d['status_notes']} notes with billed codes")
+    inf = d["code_inference"]
+    if inf["codes"]:
+        out.append("code inference (billed codes withheld):  family  P  R  F1  (tp/fp/fn)")
+        for fam, c in inf["families"].items():
+            out.append(f"  {fam:22} {c['precision']:6.3f} {c['recall']:6.3f} {c['f1']:6.3f}  ({c['tp']}/{c['fp']}/{c['fn']})")
+        out.append("  per code (tp/fp/fn): " + ", ".join(f"{k} {c['tp']}/{c['fp']}/{c['fn']}" for k, c in inf["codes"].items()))
     out.append("targets met" if d["targets_met"] else "targets NOT met")
     if d["misses"]:
         out.append("")

@@ -36,6 +36,19 @@ def explain_code(code: str, rules_dir: str | Path | None = None, profile: str | 
         lines.append(f"  Add-on: bill with one of {', '.join(rule.primary_codes)} on the same claim.")
     if rule.includes_guidance:
         lines.append(f"  Includes guidance; do not bill {', '.join(rule.includes_guidance)} with it.")
+    if rule.targets and set(rule.targets) & pack.injection_sites:
+        sites = ", ".join(t for t in rule.targets if t in pack.injection_sites)
+        lines.append(f"  Fits a note that documents {sites} (a joint, space or trigger point, not a nerve target).")
+    if rule.unless_targets:
+        lines.append(f"  Does not fit a note that also documents {', '.join(rule.unless_targets)}.")
+    if rule.requires_targets:
+        lines.append(f"  Fits only a note that also documents {', '.join(rule.requires_targets)}.")
+    if rule.image_guidance != "any":
+        lines.append(f"  Only {rule.image_guidance} {' or '.join(rule.guided_by) or 'image'} guidance.")
+    if rule.session_limit:
+        lines.append(f"  At most {rule.session_limit} {rule.unit}s per side in one session.")
+    if rule.same_as:
+        lines.append(f"  Billed instead of {rule.same_as} in some settings; judged as {rule.same_as}; never inferred.")
     lines += _billing_rules(rule)
     lines += ["", f"  Source: {' '.join(rule.source.split())}"]
     lines += _profile_lines(prof, rule.code)

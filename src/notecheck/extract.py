@@ -150,6 +150,8 @@ class Extractor:
         }
         self.known_labels = known_labels(rules)
         self.agent_kinds = rules.agent_kinds
+        self.injection_sites = rules.injection_sites
+        self.sided = rules.sided
         self.valueless = frozenset(n for n, ef in rules.elements.items() if not ef.reports_values)
         self.allowed_label_values = {
             n: frozenset(v.lower() for v in ef.label_values_allowed) for n, ef in rules.elements.items()
@@ -341,9 +343,14 @@ class Extractor:
         spans = list(doc.spans[SPAN_GROUP])
         sents = _Sentences(doc, text)
         counted_sents: set[int] = set()
-        anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles")]
         agent_sents = {sents.index(s.start) for s in spans
                        if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
+        # a side belongs to a nerve or muscle named near it; a joint or space anchors a side only where it has
+        # one and something was done to it ("right shoulder pain from glenohumeral OA" has no treated side)
+        site_cues = self.cues.get("nerve_target", frozenset())
+        anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles") and (
+            s.label_ == "muscles" or s.kb_id_ not in self.injection_sites
+            or (self.sided.get(s.kb_id_, True) and self._has_cue(s, site_cues, agent_sents, sents)))]
         for span in spans:
             element, value = span.label_, span.kb_id_
             start_char, end_char = span.start_char, span.end_char
@@ -371,6 +378,8 @@ class Extractor:
             elif reason is None and element == "laterality":
                 treated = self._has_cue(span, self.cues["nerve_target"], agent_sents, sents)
                 reason = self._side_reason(span, written, anchors, treated, sents)
+            if reason is None and element == "nerve_target" and value in self.injection_sites:
+                reason = "injection_site"  # a joint, space or trigger point: not a nerve, but the audit's site
             evidence[element].append(
                 Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)

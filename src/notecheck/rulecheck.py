@@ -95,8 +95,12 @@ def run_example(checker, ex: Example) -> str | None:
             return f"{ex.element} {'not ' if ex.should_match else ''}found in {ex.text!r}: {_describe(finding)}"
     elif ex.kind == "term":
         finding = checker.check(ex.text).elements[ex.element]
+        term = pack.terms[ex.element].get(ex.value)
         if not pack.elements[ex.element].reports_values or ex.element == "volume":
             found = finding.present  # no values to look at: the term's element is what it documents
+        elif term is not None and term.injection_site:
+            # a joint, space or trigger point: kept out of the values, found as an injection site
+            found = any(e.value == ex.value and e.reason == "injection_site" for e in finding.excluded)
         else:
             found = ex.value in finding.values
         if found is not ex.should_match:

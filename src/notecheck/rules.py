@@ -29,7 +29,8 @@ from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
 
 ElementName = Literal[ELEMENTS]  # the element ids of models.ELEMENTS
-AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid"]
+AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid",
+                    "viscosupplement"]
 
 
 class _Strict(BaseModel):
@@ -49,6 +50,10 @@ class Term(_Strict):
     sided: bool = True  # nerve targets and muscles: whether the structure has a side
     region: Literal["extremity", "trunk", "head_neck"] | None = None  # muscles only
     limb: Literal["upper", "lower"] | None = None  # extremity muscles only: which limb (counts extremities)
+    # nerve_target only: a joint, space or trigger point an injection code is for. The spec's nerve_target
+    # excludes these, so a mention is kept as excluded evidence (reason `injection_site`) that the code audit reads.
+    injection_site: bool = False
+    spine_region: Literal["cervical", "thoracic", "lumbar", "sacral"] | None = None  # region the term itself names (caudal: sacral)
     match: list[str] = []  # short notes in which this value must be found
     no_match: list[str] = []  # short notes in which it must not
 
@@ -81,6 +86,19 @@ class TokenPattern(_Strict):
             raise ValueError("give exactly one of `regex` and `pattern`")
         return self
     match: list[str] = []
+    no_match: list[str] = []
+
+
+class ElementPart(_Strict):
+    """More terms for an element, kept in a file of their own (``<element>.<part>.yml``) so that a family of
+    codes can bring its vocabulary without editing the element's main file."""
+
+    element: ElementName
+    description: str
+    requires_cue: list[str] = []  # added to the element's cue words
+    terms: list[Term] = []
+    patterns: list[TokenPattern] = []
+    match: list[str] = []  # notes in which the element must be present
     no_match: list[str] = []
 
 
@@ -199,16 +217,23 @@ class MuscleCount(_Strict):
 
 
 class CodeFile(_Strict):
-    code: str = Field(pattern=r"^[0-9]{4}[0-9A-Z]$")
+    code: str = Field(pattern=r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")  # CPT, or HCPCS level II (G0260)
     title: str
-    family: Literal["destruction", "chemodenervation", "guidance", "other"]
+    # block, epidural and injection codes are not destruction: a destruction code outranks them on a target
+    # only when a destructive agent is documented
+    family: Literal["destruction", "chemodenervation", "block", "epidural", "injection", "guidance", "other"]
     effective_from: dt.date
     effective_to: dt.date | None = None
     source: str
     guidance: str = ""
-    unit: Literal["nerve", "joint", "extremity", "knee", "session", "procedure"] = "procedure"
+    # level: one per spinal level (a transforaminal foramen: "L4-5" and "L4 root" are the same level)
+    unit: Literal["nerve", "joint", "level", "extremity", "knee", "session", "procedure"] = "procedure"
     addon: bool = False
     primary_codes: list[str] = []  # an add-on needs one of these billed on the same claim
+    from_unit: int = 2  # add-ons: the first unit (on one side) this add-on is for (2: each additional; 3: the third on)
+    units_per_side: int | None = None  # add-ons: units per side and session (64495: one, whatever the further levels)
+    session_limit: int | None = None  # primary: the most units (levels, joints) a payer takes per side and session
+    same_as: str | None = None  # billed instead of this code in some settings (G0260 for 27096): judged as that code
     required: list[ElementName]
     conditional: list[ConditionalRequirement] = []
     recommended: dict[ElementName, int] = {}  # element -> weight
@@ -221,7 +246,14 @@ class CodeFile(_Strict):
     # what the code audit reads to tell codes apart (inference, code_mismatch, units_mismatch):
     spine_regions: list[Literal["cervical", "thoracic", "lumbar", "sacral"]] = []  # spinal levels this code covers
     image_guidance: Literal["any", "with", "without"] = "any"  # fits only notes with (or without) image guidance
+    guided_by: list[str] = []  # the imaging values image_guidance means (empty: any; 20611: ultrasound)
+    unless_targets: list[str] = []  # the code does not fit a note that documents one of these targets
+    unless_agent_kinds: list[AgentKind] = []  # ... nor one that documents an agent of these kinds
+    requires_targets: list[str] = []  # fits only a note that also documents one of these (a catheter left in place)
+    sides_documented: Literal["any", "one", "both"] = "any"  # fits only a target documented on one side (or both)
     min_lesion_celsius: int | None = None  # thermal lesions documented only below this are not destruction
+    match: list[str] = []  # short notes from which this code must be inferred
+    no_match: list[str] = []  # short notes from which it must not
     imaging_values: list[Literal["fluoroscopy", "ultrasound", "ct", "mri"]] = []  # imaging that satisfies it (empty: any)
     spine_levels: list[str] = []  # nerve levels its targets lie at ("C1-T12"); a site wholly outside does not fit
     bilateral_modifier: bool = True  # False: both sides are two lines (RT and LT), never modifier 50
@@ -361,6 +393,11 @@ class RulePack:
         return {v: t.kind for v, t in self.terms["agent"].items() if t.kind}
 
     @cached_property
+    def injection_sites(self) -> frozenset[str]:
+        """nerve_target values that are joints, spaces or trigger points rather than nerves."""
+        return frozenset(v for v, t in self.terms["nerve_target"].items() if t.injection_site)
+
+    @cached_property
     def sided(self) -> dict[str, bool]:
         """Nerve-target and muscle value -> whether the structure has a side."""
         return {v: t.sided for el in ("nerve_target", "muscles") for v, t in self.terms[el].items()}
@@ -375,11 +412,34 @@ def _load_rules(root: Path) -> RulePack:
     if not (root / "pack.yml").is_file():
         raise RuleFileError(f"{root} is not a rule pack: pack.yml is missing there.")
     elements: dict[str, ElementFile] = {}
+    parts: list[tuple[Path, ElementPart]] = []
     for path in sorted((root / "elements").glob("*.yml")):
+        if "." in path.stem:  # <element>.<part>.yml: more terms for that element
+            part = load_yaml_model(path, ElementPart)
+            if part.element != path.stem.split(".")[0]:
+                raise RuleFileError(f"{path}: a part file holds terms for the element its name starts with; "
+                                    f"it says '{part.element}'. Rename the file or fix `element`.")
+            parts.append((path, part))
+            continue
         ef = load_yaml_model(path, ElementFile)
         if ef.element in elements:
             raise RuleFileError(f"{path}: element '{ef.element}' is defined twice. Keep one file per element.")
         elements[ef.element] = ef
+    for path, part in parts:
+        main = elements.get(part.element)
+        if main is None:
+            raise RuleFileError(f"{path}: there is no main file for element '{part.element}'. Add elements/{part.element}.yml.")
+        # a value the main file has gets the part's phrases too; a new value is a new term
+        by_value = {t.value: t for t in main.terms}
+        merged = [t.model_copy(update={"phrases": t.phrases + [p for q in part.terms if q.value == t.value for p in q.phrases]})
+                  for t in main.terms]
+        added = [t for t in part.terms if t.value not in by_value]
+        main = main.model_copy(update={"terms": merged})
+        part = part.model_copy(update={"terms": added})
+        elements[part.element] = main.model_copy(update={
+            "terms": main.terms + part.terms, "patterns": main.patterns + part.patterns,
+            "requires_cue": main.requires_cue + [w for w in part.requires_cue if w not in main.requires_cue],
+            "match": main.match + part.match, "no_match": main.no_match + part.no_match})
     missing = [e for e in ELEMENTS if e not in elements]
     if missing:
         raise RuleFileError(f"{root / 'elements'}: no file for element(s) {', '.join(missing)}. Add one YAML file each.")
@@ -437,6 +497,11 @@ def _cross_check(rule: CodeFile, path: Path, elements: dict[str, ElementFile]) -
     for a in rule.agents:
         if a not in agent_values:
             raise RuleFileError(f"{path}: field 'agents': '{a}' is not a value in elements/agent.yml. Use one of: {', '.join(sorted(agent_values))}.")
-    for t in rule.targets:
-        if t not in target_values:
-            raise RuleFileError(f"{path}: field 'targets': '{t}' is not a value in elements/nerve_target.yml. Add it there first.")
+    for name in ("targets", "unless_targets", "requires_targets"):
+        for t in getattr(rule, name):
+            if t not in target_values:
+                raise RuleFileError(f"{path}: field '{name}': '{t}' is not a value in elements/nerve_target.yml or its part files (nerve_target.<part>.yml). Add it there first.")
+    imaging_values = {t.value for t in elements["imaging"].terms}
+    for v in rule.guided_by:
+        if v not in imaging_values:
+            raise RuleFileError(f"{path}: field 'guided_by': '{v}' is not a value in elements/imaging.yml. Use one of: {', '.join(sorted(imaging_values))}.")

@@ -18,7 +18,10 @@ from .sites import (
     levels_in,
     region_of,
 )
+from .sites import muscle_count as _muscle_count
 from .wording import and_join, or_join, value_words
+
+DESTRUCTIVE_FAMILIES = frozenset({"destruction"})  # families that outrank a block on the same target
 
 
 def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, CodeFile]:
@@ -56,7 +59,7 @@ def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
     for code, rule in rules.items():
         if rule.family == "guidance":
             continue
-        for p in rule.primary_codes:
+        for p in [*rule.primary_codes, *([rule.same_as] if rule.same_as else [])]:
             if p in parent and rules[p].family != "guidance":
                 parent[find(code)] = find(p)
     groups: dict[str, set[str]] = {}
@@ -88,8 +91,9 @@ class Documented:
     codes: frozenset[str]
     sites: list[Site] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    count: int | None = None  # documented units over the whole series; None when the text does not say
+    count: int | None = None  # units the documentation supports over the whole series; None when the text does not say
     unit: str = "procedure"
+    per_side: dict = field(default_factory=dict)  # side -> documented units (levels, joints, nerves) on that side
 
 
 class Plan:
@@ -134,6 +138,35 @@ class Plan:
             and max(doc.temperatures) < rule.min_lesion_celsius
         )
 
+    def context_ok(self, rule: CodeFile, site: Site | None = None) -> bool:
+        """What else in the note decides whether a code fits: targets it yields to (``unless_targets``: an
+        interlaminar code beside a transforaminal target), agent kinds it yields to (``unless_agent_kinds``:
+        a block code and pulsed radiofrequency) and, for trigger points, how many muscles."""
+        doc = self.doc
+        if set(rule.unless_targets) & doc.target_values:
+            return False
+        if rule.requires_targets and not set(rule.requires_targets) & doc.target_values:
+            return False
+        if rule.sides_documented != "any" and site is not None:
+            if len(site.sides) != (2 if rule.sides_documented == "both" else 1):
+                return False
+        if any(doc.agent_kind[a] in rule.unless_agent_kinds for a in doc.agents):
+            return False
+        if rule.muscles is not None and rule.targets:
+            low, high = doc.muscle_count
+            if high == 0:
+                return rule.muscles.min <= 1  # muscles not named: the smallest count is what is documented
+            return _overlaps(rule, low, high)
+        return True
+
+    def guidance_split_ok(self, rule: CodeFile) -> bool:
+        """Codes told apart by imaging (64605 without, 64610 with; 20610 without and 20611 with ultrasound,
+        ``guided_by``)."""
+        if rule.image_guidance == "any":
+            return True
+        guided = bool(set(self.doc.imaging_values) & set(rule.guided_by)) if rule.guided_by else self.doc.imaging
+        return guided == (rule.image_guidance == "with")
+
     def imaging_ok(self, rule: CodeFile) -> bool:
         """The documented imaging is of a kind the code takes (64633-64636: fluoroscopy or CT); no imaging
         documented is left to scoring, which reports it missing."""
@@ -152,50 +185,68 @@ class Plan:
         return next((r for r in self.rules.values() if r.unlisted), None)
 
     def fits(self, site: Site, any_agent: bool = False) -> list[str]:
-        """Primary codes whose rules a nerve-target site satisfies: the codes that name its target, else
-        the catch-all codes (no targets); with agents, spinal region and levels, and imaging taken into
-        account. A target whose own codes all refuse the documented agent, imaging or lesion temperature
-        goes to the unlisted code (with the reason kept in ``unlisted_why``), never to another code."""
-        candidates = [r for r in self.rules.values()
-                      if r.muscles is None and not r.addon and r.family != "chemodenervation"]
-        agent_ok = (lambda r: True) if any_agent else self._agent_ok
+        """Primary codes whose rules a site satisfies: the codes that name its target, else the catch-all
+        codes (no targets; nerves only, never a joint or space); with agents, spinal region and levels, imaging
+        and what else the note documents (``context_ok``) taken into account. A target whose own codes all
+        refuse the documented agent, imaging or lesion temperature goes to the unlisted code (with the reason
+        kept in ``unlisted_why``), never to another code. Destruction outranks a block or injection on the same
+        target when its agent is documented."""
+        candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
+                      and r.family != "chemodenervation" and r.same_as is None]
+        # a joint or space reached under image guidance with no agent written (an epidurogram, a template left
+        # blank): the injection code, with its agent reported missing
+        agentless_site = not self.doc.agents and self.doc.imaging and site.value in self.doc.injection_sites
+
+        def agent_ok(r: CodeFile) -> bool:
+            return any_agent or self._agent_ok(r) or (agentless_site and r.family not in DESTRUCTIVE_FAMILIES)
         target = site.value.replace("_", " ")
-        named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)]
+        named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)
+                     and self.context_ok(r, site)]
         named = [r for r in named_all if agent_ok(r)]
         # a code whose setting the note names ("sacroiliac") goes before the others (an L5 dorsal ramus)
         named = [r for r in named if r.requires_terms and self.terms_ok(r)] or named
         why = None
-        if named and any(self.low_temperature(r) for r in named):  # too cool for one code is no destruction
+        cool = [r for r in named if self.low_temperature(r)]
+        if cool:  # too cool for one code is no destruction, and no block either
             temps = ", ".join(f"{t} °C" for t in sorted(set(self.doc.temperatures)))
-            cool = [r for r in named if self.low_temperature(r)]
             why = (f"radiofrequency lesions of the {target} at {temps}, below the "
                    f"{min(r.min_lesion_celsius for r in cool)} °C that {or_join(sorted(r.code for r in cool))} take as destruction")
             named = []
-        named = [r for r in named if not self.low_temperature(r)]
         if named:
             seen = [r for r in named if self.imaging_ok(r)]
             if not seen:
                 why = (f"{' and '.join(self.doc.imaging_values)} guidance only for the {target}; "
                        f"{or_join(sorted(r.code for r in named))} need {' or '.join(named[0].imaging_values)}")
             named = seen
-        elif named_all and why is None and any(r.owns_targets for r in named_all):
-            agents = and_join(value_words(self.doc.agents)) if self.doc.agents else "no agent"
-            why = (f"{agents} at the {target}: its codes ({or_join(sorted(r.code for r in named_all))}) "
-                   f"take only {or_join(value_words(sorted({a for r in named_all for a in r.agents})))}")
+        else:
+            # a destructive agent is judged against the destruction codes of the target, any other against all
+            pool = [r for r in named_all if r.family in DESTRUCTIVE_FAMILIES] if self.doc.treatment else named_all
+            if pool and why is None and any(r.owns_targets for r in pool):
+                agents = and_join(value_words(self.doc.agents)) if self.doc.agents else "no agent"
+                why = (f"{agents} at the {target}: its codes ({or_join(sorted(r.code for r in pool))}) "
+                       f"take only {or_join(value_words(sorted({a for r in pool for a in r.agents})))}")
+        catch_all = [] if site.value in self.doc.injection_sites else [
+            r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)
+            and self.context_ok(r, site)]
+        if named and self.doc.treatment and not any(r.family in DESTRUCTIVE_FAMILIES for r in named):
+            # only block codes name the target, but a destructive agent is documented: the catch-all destruction code
+            named = [r for r in catch_all if r.family in DESTRUCTIVE_FAMILIES] or named
         if not named and why is None:
-            named = [r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)]
-            if not named and self.doc.agents:
-                catch_all = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
+            named = catch_all
+            if not named and self.doc.agents and site.value not in self.doc.injection_sites:
+                names = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
                 why = (f"{and_join(value_words(self.doc.agents))} at the {target}: no code names it, and "
-                       f"{or_join(catch_all) if catch_all else 'no catch-all code'} does not take that agent")
+                       f"{or_join(names) if names else 'no catch-all code'} does not take that agent")
         if not named:
             unlisted = self.unlisted_rule
             if why is not None and unlisted is not None and agent_ok(unlisted):
                 self.unlisted_why[id(site)] = why
                 return [unlisted.code]
             return []
-        # codes told apart only by imaging (64605 without, 64610 with): keep those the note's imaging fits
-        imaging_fits = [r for r in named if r.image_guidance != ("without" if self.doc.imaging else "with")]
+        destroys = [r for r in named if r.family in DESTRUCTIVE_FAMILIES]
+        named = destroys or named
+        # codes told apart only by imaging: keep those the note's imaging fits
+        imaging_fits = [r for r in named if self.guidance_split_ok(r)]
         return [r.code for r in (imaging_fits or named)]
 
     def _targets(self) -> None:
@@ -222,15 +273,43 @@ class Plan:
                 by_code.setdefault(c, []).append(s)
                 if len(codes) > 1:
                     ambiguous[c] = codes
+        self._one_per_session(by_code, ambiguous)
         for code, code_sites in by_code.items():
             self._target_lines(self.rules[code], code_sites, ambiguous.get(code))
+
+    def _one_per_session(self, by_code: dict[str, list[Site]], ambiguous: dict[str, list[str]]) -> None:
+        """Codes of one family reported once per session (``unit: session``, the interlaminar epidurals) that
+        different mentions fit ("C5-6" in one sentence, "lumbar" in another): the one most mentions fit stands
+        for them all; with a tie both stay, each naming the other."""
+        groups: dict[str, list[str]] = {}
+        for code in by_code:
+            rule = self.rules[code]
+            if rule.unit == "session" and not rule.addon:
+                groups.setdefault(rule.family, []).append(code)
+        for codes in groups.values():
+            if len(codes) < 2:
+                continue
+            best = max(len(by_code[c]) for c in codes)
+            winners = [c for c in codes if len(by_code[c]) == best]
+            if len(winners) == 1:
+                keep = winners[0]
+                for c in codes:
+                    if c != keep:
+                        by_code[keep] += by_code.pop(c)
+            else:
+                for c in winners:
+                    ambiguous[c] = winners
+                for c in codes:
+                    if c not in winners:
+                        by_code.pop(c)
 
     def _target_lines(self, rule: CodeFile, sites: list[Site], alternatives: list[str] | None) -> None:
         series = self.series[rule.code]
         documented = self.by_series.setdefault(series, Documented(series, unit=rule.unit))
         documented.sites += sites
         per_side = _count_per_side(rule, sites)
-        addon = next((self.rules[c] for c in sorted(series) if self.rules[c].addon and rule.code in self.rules[c].primary_codes), None)
+        addons = sorted((self.rules[c] for c in series if self.rules[c].addon and rule.code in self.rules[c].primary_codes
+                         and self.rules[c].muscles is None), key=lambda r: (r.from_unit, r.code))
         what = describe_targets(sites, self.doc)
         if rule.unlisted:
             whys = [self.unlisted_why[id(s)] for s in sites if id(s) in self.unlisted_why]
@@ -239,16 +318,18 @@ class Plan:
             joints = sorted({j for s in sites for j in region_joints(rule, s)})
             if joints:
                 what += "; joints " + ", ".join(joint_name(a, b) for a, b in joints)
+        if rule.unit == "level":
+            levels = sorted({lv for s in sites for lv in (s.spinal_levels() or ())})
+            if levels:
+                what += "; levels " + ", ".join(level_name(lv) for lv in levels)
         if alternatives:
             what += f" (the note fits {or_join(alternatives)}; the spinal level or joint decides)"
         for side, n in per_side.items():
             sides = frozenset({side}) if side else frozenset()
-            if addon is not None and n and n > 1:
-                documented.lines.append(Line(rule, sides, 1, f"{what}: the first {rule.unit}"))
-                documented.lines.append(Line(addon, sides, n - 1, f"{what}: {n - 1} further {rule.unit}(s)"))
-            else:
-                documented.lines.append(Line(rule, sides, n or 1, what))
-        counts = list(per_side.values())
+            for line_rule, units, label in _split_units(rule, addons, n):
+                documented.lines.append(Line(line_rule, sides, units, f"{what}{label}"))
+        documented.per_side = per_side
+        counts = [sum(u for _r, u, _l in _split_units(rule, addons, n)) if n else None for n in per_side.values()]
         documented.count = None if any(n is None for n in counts) else sum(counts)
 
     # --- muscles
@@ -290,7 +371,7 @@ class Plan:
     def _muscles(self) -> None:
         self._listed_muscles()
         muscle_rules = [r for r in self.rules.values()
-                        if r.muscles is not None and not r.muscles.values and self._agent_ok(r)]
+                        if r.muscles is not None and not r.muscles.values and not r.targets and self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]
@@ -330,7 +411,7 @@ class Plan:
     def kind_fits(self, rule: CodeFile) -> bool:
         """Whether some documented site is of the kind this code is for, leaving counts aside (an add-on billed
         for a first joint is a units problem, not a wrong code)."""
-        if rule.muscles is not None:
+        if rule.muscles is not None and not rule.targets:
             groups = self._muscle_groups(rule.muscles.region).values()
             return any(_overlaps(rule, *_muscle_count(sites)) for sites in groups)
         wanted = {rule.code, *rule.primary_codes}
@@ -356,24 +437,6 @@ def region_joints(rule: CodeFile, site: Site) -> frozenset[tuple[int, int]]:
     return frozenset(j for j in joints if not rule.spine_regions or region_of(j[0]) in rule.spine_regions)
 
 
-def _muscle_count(sites: list[Site]) -> tuple[int, int]:
-    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
-    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
-    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
-    short abbreviation such as "FCR", is not counted again)."""
-    low = high = 0
-    for side in {s.sides for s in sites}:
-        same = [s for s in sites if s.sides == side]
-        for value in {s.value for s in same}:
-            names: list[str] = []
-            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
-                if len(text) > 4 and not any(text in n for n in names):
-                    names.append(text)
-            low += 1
-            high += max(1, len(names))
-    return low, high
-
-
 def _overlaps(rule: CodeFile, low: int, high: int) -> bool:
     m = rule.muscles
     return m is not None and m.min <= high and (m.max is None or low <= m.max)
@@ -396,6 +459,11 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
     for side, ss in by_side.items():
         if rule.unit == "nerve":
             out[side] = _count_nerves(ss, bilateral=len(by_side) > 1)
+        elif rule.unit == "level":
+            levels: set = set()
+            for s in ss:
+                levels |= s.spinal_levels() or set()
+            out[side] = len(levels) or None
         elif rule.unit == "joint" and rule.spine_regions:
             joints: set = set()
             for s in ss:
@@ -406,6 +474,32 @@ def _count_per_side(rule: CodeFile, sites: list[Site]) -> dict[str | None, int |
     if rule.unit in ("procedure", "session") and not rule.laterality_modifiers:
         return {None: 1}
     return out
+
+
+def _split_units(rule: CodeFile, addons: list[CodeFile], n: int | None) -> list[tuple[CodeFile, int, str]]:
+    """One side's documented units as claim lines: the first on the primary, the further ones on its add-ons
+    in order of ``from_unit``. An add-on with ``units_per_side`` takes at most that many; the last add-on of a series
+    with ``units_per_side`` stands for every unit left (64495: one unit for the third level and any beyond)."""
+    if not n or n == 1 or not addons:
+        return [(rule, n or 1, "")]
+    lines = [(rule, 1, f": the first {rule.unit}")]
+    done = 1
+    for k, a in enumerate(addons):
+        if done >= n or a.from_unit > done + 1:
+            continue
+        last = k == len(addons) - 1
+        if a.units_per_side is None:
+            units, covered = n - done, n - done
+            label = f": {units} further {rule.unit}(s)"
+        elif last:
+            units, covered = a.units_per_side, n - done
+            label = f": {rule.unit} {done + 1}" + (f" and the {n - done - 1} beyond it" if n > done + 1 else "")
+        else:
+            units = covered = min(a.units_per_side, n - done)
+            label = f": {rule.unit} {done + 1}" + (f" to {done + units}" if units > 1 else "")
+        lines.append((a, units, label))
+        done += covered
+    return lines
 
 
 def _count_nerves(sites: list[Site], bilateral: bool) -> int | None:
@@ -437,5 +531,5 @@ def describe_targets(sites: list[Site], doc: Documentation) -> str:
             words.append("interspace " + ", ".join(str(i) for i in spaces))
         by_detail.setdefault(" ".join(w for w in words if w), []).append(value.replace("_", " "))
     parts = [", ".join(values) + (f" ({detail})" if detail else "") for detail, values in by_detail.items()]
-    agents = ", ".join(value_words(sorted(doc.treatment))) or "no destructive agent documented"
+    agents = ", ".join(value_words(sorted(doc.treatment or doc.agents))) or "no agent documented"
     return f"{'; '.join(parts)} with {agents}"

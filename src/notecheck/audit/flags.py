@@ -47,14 +47,16 @@ def audit_claims(
     for codes, idxs in series.items():
         head = next((i for i in idxs if not scored[i][1].addon), idxs[0])
         lines = [scored[i] for i in idxs]
-        flags[head] += filter(None, [_units(lines, plan.by_series.get(codes)), *_primary_once(lines, plan),
+        documented = plan.by_series.get(codes)
+        flags[head] += filter(None, [_units(lines, documented), *_primary_once(lines, plan),
+                                     _session_limit(lines, documented),
                                      _laterality(lines, plan, codes)])
 
     for i, flag in _guidance_flags(guidance, scored, plan):
         flags[i].append(flag)
 
-    order = {"code_mismatch": 0, "addon_without_primary": 1, "units_mismatch": 2, "laterality_conflict": 3,
-             "bundled_guidance": 4, "non_destructive_modality": 5}
+    order = {"code_mismatch": 0, "addon_without_primary": 1, "units_mismatch": 2, "over_session_limit": 3,
+             "laterality_conflict": 4, "bundled_guidance": 5, "non_destructive_modality": 6}
     return tuple(
         score_code(r, findings, pack, c, flags=tuple(sorted(flags[i], key=lambda f: order.get(f.kind, 9))))
         for i, (c, r) in enumerate(scored)
@@ -73,6 +75,10 @@ def _code_mismatch(rule: CodeFile, plan: Plan, billed: set[str]) -> Flag | None:
         supported = frozenset(c for s in targets for c in plan.fits(s, any_agent=True))
     if not supported or rule.code in supported or (rule.addon and plan.kind_fits(rule)):
         return None
+    if rule.same_as and rule.same_as in supported:
+        return None  # G0260 billed for what fits 27096: the same service on a facility claim
+    if _blocks_instead(rule, plan):
+        return None  # a destruction code for a block: non_destructive_modality says so and names the block code
     better = sorted(supported - billed) or sorted(supported)
     why = "; ".join(dict.fromkeys(line.reason for line in plan.lines if line.rule.code in better))
     if not why:
@@ -106,6 +112,17 @@ def _bundled(rule: CodeFile, guidance: set[str]) -> Flag | None:
     )
 
 
+def _blocks_instead(rule: CodeFile, plan: Plan) -> list[str]:
+    """The block or injection codes the note supports when a destruction code is billed with only a local
+    anesthetic or steroid documented (a medial branch block billed as 64635: 64493)."""
+    doc = plan.doc
+    if rule.family not in ("destruction", "chemodenervation") or doc.treatment:
+        return []
+    if not any(doc.agent_kind[a] in NON_DESTRUCTIVE_KINDS for a in doc.agents):
+        return []
+    return sorted(c for c in plan.supported if plan.rules[c].family not in ("destruction", "chemodenervation"))
+
+
 def _non_destructive(rule: CodeFile, plan: Plan) -> Flag | None:
     doc = plan.doc
     if rule.family not in ("destruction", "chemodenervation"):
@@ -123,11 +140,16 @@ def _non_destructive(rule: CodeFile, plan: Plan) -> Flag | None:
                 f"{rule.code} needs {needs}.",
                 (UNLISTED,),
             )
+        blocks = _blocks_instead(rule, plan)
+        primaries = [c for c in blocks if not plan.rules[c].addon] or blocks
+        instead = (f"report {or_join(primaries)}" + (" with its add-on codes" if len(primaries) < len(blocks) else "")
+                   + " instead") if blocks else "report the injection code instead"
         return Flag(
             "non_destructive_modality",
             f"{rule.code} is for destroying the target, but the note documents only {and_join(value_words(passive))}, "
-            f"which block the nerve without destroying it; report the injection code instead, or document the "
+            f"which block the nerve without destroying it; {instead}, or document the "
             f"agent that was used ({rule.code} needs {needs}).",
+            tuple(blocks),
         )
     if plan.low_temperature(rule):
         temps = ", ".join(f"{t} °C" for t in sorted(set(doc.temperatures)))
@@ -153,6 +175,22 @@ def _units(lines: list[tuple[ClaimLine, CodeFile]], documented: Documented | Non
         f"{billed} {unit}(s) billed ({', '.join(_claim_text(c) for c, _r in lines)}"
         f"{'; modifier 50 counts both sides' if any('50' in c.modifiers for c, _r in lines) else ''}) "
         f"but the note documents {documented.count}: {what}.",
+    )
+
+
+def _session_limit(lines: list[tuple[ClaimLine, CodeFile]], documented: Documented | None) -> Flag | None:
+    """More levels or joints on one side than the code's payers take in one session (``session_limit``)."""
+    primary = next((r for _c, r in lines if not r.addon), None)
+    if primary is None or not primary.session_limit or documented is None:
+        return None
+    over = {side: n for side, n in documented.per_side.items() if n and n > primary.session_limit}
+    if not over:
+        return None
+    where = "; ".join(f"{n} on {'an unstated side' if side is None else 'the ' + side + ' side'}" for side, n in over.items())
+    return Flag(
+        "over_session_limit",
+        f"the note documents {where} ({documented.unit}s); {primary.code}'s rules take at most "
+        f"{primary.session_limit} per side in one session, so the levels beyond that are not payable.",
     )
 
 

@@ -23,15 +23,23 @@ SIDE_OF_MODIFIER |= {m: {"right"} for m in ("T5", "T6", "T7", "T8", "T9", "F5", 
 MODIFIER_OF_SIDE = {"left": "LT", "right": "RT"}
 
 # Spinal levels: "L4", "T6", "L4-5", "L5-S1", "C2-3", "T6 to T8". Levels are numbered down the spine.
-_LEVEL = re.compile(r"\b([CTLS])([0-9]{1,2})(?:\s*(?:-|–|/|to|through)\s*([CTLS])?([0-9]{1,2}))?\b", re.I)
+# also run together, as dictated: "L5S1", and "L34", "C56" for L3-4 and C5-6
+_LEVEL = re.compile(r"\b([CTLS])([0-9]{1,2})(?:\s*(?:-|–|/|to|through)\s*([CTLS])?([0-9]{1,2})|([CTLS])([0-9]))?\b", re.I)
 _LEVEL_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 _LEVEL_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
 _REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
 _REGION_WORD = re.compile(r"\b(cervical|thoracic|lumbar|lumbosacral|sacral)\b", re.I)
 _JOINT_WORD = re.compile(r"\b(?:joints?|facets?|zygapophys\w*)\b", re.IGNORECASE)
-_INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal", re.I)
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\b", re.I)
-_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_INTERSPACE = re.compile(r"inter\s?spaces?|web\s?spaces?|intermetatarsal|intercostal spaces|\bspaces\b", re.I)
+_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                  "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
+                  "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10, "11th": 11, "12th": 12}
+_CARDINAL_VALUE = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                   "ten": 10, "eleven": 11, "twelve": 12}
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINAL_VALUE) + r")\b", re.I)
+# "the fourth to the tenth", "spaces four to eight"
+_SPACE_RANGE = re.compile(r"\b(" + "|".join([*_ORDINAL_VALUE, *_CARDINAL_VALUE]) + r")\s+(?:to|through|-)\s+(?:the\s+)?("
+                          + "|".join([*_ORDINAL_VALUE, *_CARDINAL_VALUE]) + r")\b", re.I)
 _TEMPERATURE = re.compile(r"\b([0-9]{2,3})\s?(?:°|º|degrees?\b|deg\b|o?C\b)", re.I)
 _COOLED = re.compile(r"\bcooled\b", re.I)
 BOUNDARY = re.compile(r"\n|[.;!?](?=\s|,|$)")
@@ -56,17 +64,27 @@ class Site:
     near_levels: tuple[tuple[int, int], ...] = ()  # levels and ranges in or near its sentence
     interspaces: frozenset[int] = frozenset()
     region_words: frozenset[str] = frozenset()  # "lumbar", "cervical" written in or near its sentence
+    term_region: str | None = None  # the region the term itself names ("caudal": sacral; elements `spine_region`)
+    note_regions: frozenset[str] = frozenset()  # regions of the other mentions of the same target, when they agree
     joint_words: bool = False  # "joint" or "facet" written in its sentence: written ranges are joints
 
     @property
     def spine_regions(self) -> frozenset[str]:
-        """Spinal regions of the facet joints documented for the site (a joint belongs to the region of its
-        upper vertebra: T12-L1 is thoracic, L1-2 lumbar), else of the levels near it, else from region words
-        ("lumbosacral")."""
+        """Spinal regions the term names ("caudal"), else of the facet joints documented for the site (a joint
+        belongs to the region of its upper vertebra: T12-L1 is thoracic, L1-2 lumbar), else of the levels near
+        it, else from region words ("lumbosacral"), else those the target's other mentions name."""
+        if self.term_region:
+            return frozenset({self.term_region})
         joints = self.joints()
         if joints:
             return frozenset(region_of(a) for a, _b in joints)
-        return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words
+        return frozenset(region_of(lo) for lo, _hi in self.near_levels) or self.region_words or self.note_regions
+
+    def spinal_levels(self) -> frozenset[int] | None:
+        """Spinal levels documented for a per-level code (a transforaminal foramen is named by the level above
+        it): "L4-5" and "the L4 nerve root" are the same level, L4; None when the text does not say."""
+        found = {lo for lo, hi in self.near_levels for lo in range(lo, max(hi, lo + 1))}
+        return frozenset(found) or None
 
     def joints(self) -> frozenset[tuple[int, int]] | None:
         """Facet joints documented for this site: written one-segment ranges ("L4-5") and ranges written as
@@ -94,28 +112,50 @@ class Documentation:
         self.treatment = frozenset(a for a in self.agents if self.agent_kind[a] in TREATMENT_KINDS)
         self.imaging = findings["imaging"].present
         self.imaging_values = tuple(findings["imaging"].values)
+        self.injection_sites = pack.injection_sites
         self.text = text
         self.lowered = text.lower()
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
+        target_terms = pack.terms["nerve_target"]
         raw: list[Site] = []
         for el in ("nerve_target", "muscles"):
-            for ev in findings[el].evidence:
+            # joints, spaces and trigger points are kept out of nerve_target's values (the spec) but are sites
+            sites_elsewhere = tuple(e for e in findings[el].excluded if e.reason == "injection_site")
+            for ev in findings[el].evidence + sites_elsewhere:
                 if ev.value is None:
                     continue
                 term = muscle_terms.get(ev.value) if el == "muscles" else None
+                target = target_terms.get(ev.value) if el == "nerve_target" else None
                 raw.append(Site(
                     element=el, value=ev.value, start=ev.start, plural=ev.text.lower().endswith(_PLURAL),
                     text=" ".join(ev.text.lower().split()),
                     sided=sided.get(ev.value, True), limb=term.limb if term else None,
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
-                    region_words=self._region_words(ev), joint_words=bool(_JOINT_WORD.search(self._segment(ev.start))),
+                    region_words=self._region_words(ev), term_region=target.spine_region if target else None,
+                    joint_words=bool(_JOINT_WORD.search(self._segment(ev.start))),
                 ))
         raw.sort(key=lambda s: s.start)
-        self.sites = self._assign_sides(raw, [e for e in findings["laterality"].evidence if e.value])
+        side_evidence = [e for e in findings["laterality"].evidence if e.value]
+        self.sites = _share_regions(self._assign_sides(raw, side_evidence))
+        self.target_values = frozenset(s.value for s in self.sites if s.element == "nerve_target")
+        # muscles named in a note without a chemodenervation agent (trigger points): counted, not chemodenervation
+        named = [Site(element="muscles", value=e.value, start=e.start, plural=False, sided=sided.get(e.value, True),
+                      text=" ".join(e.text.lower().split()))
+                 for e in findings["muscles"].evidence + findings["muscles"].excluded
+                 if e.value and e.reason in (None, "no_chemodenervation_agent")]
+        # each side counts apart (the right and left trapezius are two muscles)
+        self.named_muscles = [replace(m, sides=frozenset({side})) if side else m
+                              for m in self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
+                              for side in (sorted(m.sides) or [None])]
         self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
+
+    @property
+    def muscle_count(self) -> tuple[int, int]:
+        """How many muscles the note names as treated, whatever the agent: (at least, at most)."""
+        return muscle_count(self.named_muscles) if self.named_muscles else (0, 0)
 
     # --- text around a mention
 
@@ -157,10 +197,24 @@ class Documentation:
         return frozenset()
 
     def _interspaces(self, ev: Evidence) -> frozenset[int]:
-        seg = self._segment(ev.start)
+        """Numbered interspaces written in the site's sentence, else in the next one ("Intercostal block,
+        left." then "... injected in the spaces four to eight")."""
+        for shift in (0, 1):
+            found = self._interspaces_in(self._segment(ev.start, shift))
+            if found:
+                return found
+        return frozenset()
+
+    @staticmethod
+    def _interspaces_in(seg: str) -> frozenset[int]:
         if not _INTERSPACE.search(seg):
             return frozenset()
-        return frozenset(_ORDINAL_VALUE[m.group(1).lower()] for m in _ORDINAL.finditer(seg))
+        found = {_ORDINAL_VALUE[m.group(1).lower()] for m in _ORDINAL.finditer(seg)}
+        for m in _SPACE_RANGE.finditer(seg):
+            lo, hi = (_ORDINAL_VALUE.get(w.lower()) or _CARDINAL_VALUE[w.lower()] for w in m.groups())
+            if lo < hi <= 12:
+                found |= set(range(lo, hi + 1))
+        return frozenset(found)
 
     def _temperatures(self, agent_evidence: tuple[Evidence, ...], kinds: dict[str, str]) -> tuple[int, ...]:
         """Lesion temperatures written in the sentences that name thermal energy (and the one after)."""
@@ -226,13 +280,22 @@ def _sides_of(value: str | None) -> set[str]:
 def levels_in(segment: str) -> list[tuple[int, int]]:
     found = []
     for m in _LEVEL.finditer(segment):
-        lo = _level_index(m.group(1), m.group(2))
+        letter, number = m.group(1), m.group(2)
+        if m.group(5):  # "L5S1"
+            upper_letter, upper = m.group(5), m.group(6)
+        elif m.group(4) is not None:
+            upper_letter, upper = m.group(3) or letter, m.group(4)
+        elif len(number) == 2 and _level_index(letter, number) is None and int(number[1]) == int(number[0]) + 1:
+            number, upper_letter, upper = number[0], letter, number[1]  # "L34": L3-4
+        else:
+            upper_letter = upper = None
+        lo = _level_index(letter, number)
         if lo is None:
             continue
-        if m.group(4) is None:
+        if upper is None:
             found.append((lo, lo))
             continue
-        hi = _level_index(m.group(3) or m.group(1), m.group(4))
+        hi = _level_index(upper_letter, upper)
         found.append((lo, hi) if hi is not None and hi >= lo else (lo, lo))
     return found
 
@@ -258,3 +321,32 @@ def joint_name(a: int, b: int) -> str:
 
 def region_of(index: int) -> str:
     return _REGION[level_name(index)[0]]
+
+
+def muscle_count(sites: list[Site]) -> tuple[int, int]:
+    """How many muscles a group documents, as (at least, at most), each side counted apart: distinct muscle
+    values at least; at most the distinct ways they are written ("lumbar paraspinals" and "thoracic
+    paraspinals" may be two muscles, but "biceps" and "biceps brachii" are one: a name inside another, or a
+    short abbreviation such as "FCR", is not counted again)."""
+    low = high = 0
+    for side in {s.sides for s in sites}:
+        same = [s for s in sites if s.sides == side]
+        for value in {s.value for s in same}:
+            names: list[str] = []
+            for text in sorted({s.text.rstrip("s") for s in same if s.value == value}, key=len, reverse=True):
+                if len(text) > 4 and not any(text in n for n in names):
+                    names.append(text)
+            low += 1
+            high += max(1, len(names))
+    return low, high
+
+
+def _share_regions(sites: list[Site]) -> list[Site]:
+    """A mention with no level or region near it ("each facet joint was entered") is in the region the other
+    mentions of the same target name, when they name one region set."""
+    regions: dict[str, set[frozenset[str]]] = {}
+    for s in sites:
+        if s.spine_regions:
+            regions.setdefault(s.value, set()).add(s.spine_regions)
+    return [replace(s, note_regions=next(iter(regions[s.value])))
+            if not s.spine_regions and len(regions.get(s.value, ())) == 1 else s for s in sites]
