@@ -29,7 +29,10 @@ from .edits import load_edits
 from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
 from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, printable
+from .patients import Ledger
 from .pipeline import build_pipeline
+from .policy import note_checks
+from .profiles import load_profile
 from .rules import RulePack, load_rules
 
 FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
@@ -44,14 +47,15 @@ class Checker:
     """
 
     def __init__(self, rules_dir: str | Path | None = None, keep_text: bool = False, date_format: str | None = None,
-                 edits_dir: str | Path | None = None):
+                 edits_dir: str | Path | None = None, profile: str | None = None):
         """``date_format`` (a strptime format) is tried first on every date of service (see ``dates``);
-        ``edits_dir`` holds CMS's MUE and PTP tables (see ``edits``)."""
+        ``edits_dir`` holds CMS's MUE and PTP tables (see ``edits``); ``profile`` names a payer profile."""
         self.date_format = check_date_format(date_format) if date_format else None
         self.rules: RulePack = load_rules(rules_dir)
         self.edits_dir = str(edits_dir) if edits_dir else None
         self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
         self.rules_dir = str(self.rules.root)
+        self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
         self.nlp = _unbounded(build_pipeline(self.rules))
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
@@ -80,15 +84,20 @@ class Checker:
         return self.extractor.finding_reasons(doc, targets, links)
 
     def check_many(
-        self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1
+        self, items: Iterable[NoteInput | ReadError], batch_size: int = 64, jobs: int = 1, ledger: Ledger | None = None
     ) -> Iterator[NoteResult]:
-        """One NoteResult per item, in input order; read errors pass through as error results."""
+        """One NoteResult per item, in input order; read errors pass through as error results.
+
+        The checks that read a patient's earlier notes run here, in the parent and in input order, after the
+        workers return (``patients.Ledger``): the same answers with any number of jobs."""
+        ledger = ledger if ledger is not None else Ledger(self.profile)
         if jobs > 1:
-            yield from _parallel(self, items, batch_size, jobs)
-            return
-        it = iter(items)
-        while chunk := list(islice(it, batch_size)):
-            yield from self._check_chunk(chunk)
+            results = _parallel(self, items, batch_size, jobs)
+        else:
+            it = iter(items)
+            results = (r for chunk in iter(lambda: list(islice(it, batch_size)), []) for r in self._check_chunk(chunk))
+        for result in results:
+            yield ledger.apply(result)
 
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
         chunk, replaced = _valid_texts(chunk)
@@ -140,7 +149,7 @@ class Checker:
     def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
         return printable(NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
-            error=NoteError(kind, message), columns=columns,
+            error=NoteError(kind, message), columns=columns, profile=self.profile.name,
         ))
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
@@ -153,7 +162,8 @@ class Checker:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}",
                                      note.columns)
         day, day_source, warnings = self._service_date(note)
-        codes, unsupported = audit(claims, findings, self.rules, day, note.text, self.edits)
+        codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text, self.edits)
+        codes = note_checks(self.profile, codes, findings, note.text)
         if codes:
             status = max((c.status for c in codes), key=STATUS_RANK.__getitem__)
             score = min(c.score for c in codes)
@@ -174,6 +184,8 @@ class Checker:
             service_date_source=day_source,
             warnings=warnings,
             columns=note.columns,
+            profile=self.profile.name,
+            patient=note.patient,
         )
 
     def _service_date(self, note: NoteInput) -> tuple[dt.date | None, str, tuple[NoteWarning, ...]]:
@@ -235,11 +247,12 @@ _PARENT: Checker | None = None  # set while a pool forks: its workers inherit th
 IN_FLIGHT_PER_JOB = 4  # chunks handed to the pool per worker ahead of the one being written
 
 
-def _init_worker(rules_dir: str, keep_text: bool, date_format: str | None, edits_dir: str | None = None) -> None:
+def _init_worker(rules_dir: str, keep_text: bool, date_format: str | None, edits_dir: str | None = None,
+                 profile: str | None = None) -> None:
     global _WORKER
     _die_with_parent()
     _WORKER = _PARENT if _PARENT is not None else Checker(rules_dir, keep_text=keep_text, date_format=date_format,
-                                                           edits_dir=edits_dir)
+                                                          edits_dir=edits_dir, profile=profile)
 
 
 def _die_with_parent() -> None:
@@ -284,7 +297,7 @@ class _Pool:
         return ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("fork" if self.fork else "spawn"),
                                    initializer=_init_worker,
                                    initargs=(self.checker.rules_dir, self.checker.keep_text, self.checker.date_format,
-                                             self.checker.edits_dir))
+                                             self.checker.edits_dir, self.checker.profile.name))
 
     def submit(self, chunk: list):
         return self.executor.submit(_work, chunk)

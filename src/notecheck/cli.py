@@ -115,6 +115,8 @@ def scan(
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Export column with the note text."),
     code_col: Optional[str] = typer.Option(None, "--code-col", help="Export column with the billed codes."),
     date_col: Optional[str] = typer.Option(None, "--date-col", help="Export column with the date of service."),
+    patient_col: Optional[str] = typer.Option(None, "--patient-col", help="Export column with the patient (checks across a patient's notes; detected: patient_id, mrn, patient ...)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile in patterns/profiles/ (strict, cpt, medicare ...; default strict)."),
     date_format: Optional[str] = typer.Option(None, "--date-format", metavar="FORMAT", help="strptime format tried first on dates of service, e.g. %d/%m/%Y (ISO, MM/DD/YYYY and YYYYMMDD are read without it)."),
     keep_col: Optional[list[str]] = typer.Option(None, "--keep-col", metavar="COLUMN", help="Export column to carry into the report (repeatable), e.g. provider."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: all cores)."),
@@ -145,7 +147,7 @@ def scan(
         from .claims import parse_claims
         from .progress import WithProgress, progress_bar
         from .renderers import RENDERERS, open_output
-        from .scan import check_paths, default_jobs, resume_done
+        from .scan import check_paths, default_jobs, resume_done, resume_records
         from .scan import scan as run_scan
 
         if fmt.value not in RENDERERS:
@@ -155,7 +157,7 @@ def scan(
             parse_claims(code)
         done = resume_done(resume) if resume is not None else set()
         checker = Checker(rules, keep_text=(fmt == Format.html and not no_text), date_format=date_format,
-                          edits_dir=edits)
+                          edits_dir=edits, profile=profile)
         mode = "append" if resume is not None else "stream" if fmt == Format.jsonl else "atomic"
         with open_output(resume or output, mode) as stream:
             extra = {"inputs": paths} if fmt == Format.html else {}  # the report's header names the input
@@ -163,6 +165,7 @@ def scan(
             with progress_bar(not quiet_) as bar:
                 summary = run_scan(
                     paths, WithProgress(renderer, bar), checker=checker, jobs=jobs or default_jobs(), done=done,
+                    prior=resume_records(resume) if resume is not None else (), patient_col=patient_col,
                     id_col=id_col, text_col=text_col, code_col=code_col, date_col=date_col,
                     default_code=code, max_note_bytes=max_note_bytes, keep_cols=keep_col or (),
                     delimiter=_delimiter(delimiter), stdin_format=stdin_format,
@@ -200,12 +203,16 @@ def codes(rules: Optional[Path] = RULES) -> None:
 
 
 @app.command()
-def explain(code: str = typer.Argument(..., metavar="CODE", help="A CPT code, e.g. 64640."), rules: Optional[Path] = RULES) -> None:
+def explain(
+    code: str = typer.Argument(..., metavar="CODE", help="A CPT code, e.g. 64640."),
+    rules: Optional[Path] = RULES,
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile: what it asks for this code."),
+) -> None:
     """Show a code's required elements and what satisfies each."""
     from .explain import explain_code
 
     def work() -> int:
-        typer.echo(explain_code(code, rules))
+        typer.echo(explain_code(code, rules, profile))
         return 0
 
     _run(work)
@@ -264,6 +271,7 @@ def spark_scan(
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder (readable on every executor)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output folder if it exists."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile (default strict); checks across a patient's notes group rows by patient."),
     partitions: int = typer.Option(0, "--partitions", min=0, help="Spread notes over this many tasks (0: at least one per core)."),
     quiet_: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (never note text)."),
@@ -279,7 +287,7 @@ def spark_scan(
         summary = run_spark_scan(
             path, output, master=master, overwrite=overwrite, partitions=partitions, id_col=id_col, text_col=text_col, code_col=code_col,
             date_col=date_col, default_code=code, max_note_bytes=max_note_bytes, rules_dir=rules, include_text=not no_text,
-            date_format=date_format,
+            date_format=date_format, profile=profile,
         )
     except NotecheckError as exc:
         _fail(exc)
@@ -298,6 +306,7 @@ def serve(
     timeout: float = typer.Option(30.0, "--timeout", min=0.001, help="Seconds a request may take (more: 503)."),
     max_note_bytes: int = typer.Option(1_000_000, "--max-note-bytes", min=1, help="Larger notes are error records."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule pack folder."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Payer profile for every request (default strict)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes, each with its own checker (default: all cores)."),
     queue_depth: int = typer.Option(256, "--queue-depth", min=1, help="Requests one worker holds (reading, waiting or checked); more: 503 with Retry-After."),
     allow_host: list[str] = typer.Option([], "--allow-host", help="Another name clients may give in the Host header (repeatable)."),
@@ -314,7 +323,7 @@ def serve(
             token=read_token(token_file) if token_file else None, max_body_bytes=max_body_bytes, max_batch=max_batch,
             timeout=timeout, max_note_bytes=max_note_bytes, rules_dir=str(rules) if rules else None,
             queue_depth=queue_depth, hosts=accepted_hosts(host, tuple(allow_host)), docs=docs,
-            date_format=date_format,
+            date_format=date_format, profile=profile,
         )
         run(settings, host, port, workers=workers or default_workers())
     except NotecheckError as exc:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .profiles import load_profile
 from .rules import load_rules
 
 
-def explain_code(code: str, rules_dir: str | Path | None = None) -> str:
-    pack = load_rules(rules_dir)
+def explain_code(code: str, rules_dir: str | Path | None = None, profile: str | None = None) -> str:
+    """With ``profile``, the code's lists as that profile reads them, and its policy checks."""
+    prof = load_profile(load_rules(rules_dir), profile)
+    pack = prof.scoring
     rule = pack.code_rule(code.strip().lstrip("+"))
     elements = pack.elements
     lines = [f"{rule.code}: {rule.title}" + ("  (add-on)" if rule.addon else ""),
@@ -48,7 +51,38 @@ def explain_code(code: str, rules_dir: str | Path | None = None) -> str:
         lines.append(f"  Billed instead of {rule.same_as} in some settings; judged as {rule.same_as}; never inferred.")
     lines += _billing_rules(rule)
     lines += ["", f"  Source: {' '.join(rule.source.split())}"]
+    lines += _profile_lines(prof, rule.code)
     return "\n".join(lines)
+
+
+def _profile_lines(prof, code: str) -> list[str]:
+    f = prof.file
+    lines = ["", f"  Profile: {f.profile} ({f.title}), in force from {f.effective_from}"
+             + (f" to {f.effective_to}" if f.effective_to else "")]
+    for pr in prof.rules_for(code):
+        changes = []
+        if pr.required:
+            changes.append("requires " + ", ".join(pr.required))
+        if pr.recommended:
+            changes.append("recommends " + ", ".join(pr.recommended))
+        if pr.not_asked:
+            changes.append("does not ask " + ", ".join(pr.not_asked))
+        if changes:
+            lines.append(f"    - {'; '.join(changes)}" + (f" ({' '.join(pr.why.split())})" if pr.why else ""))
+    checks = prof.checks_for(code)
+    if checks:
+        lines.append("  Policy checks:")
+        for chk in checks:
+            limits = [f"{k}={v}" for k in ("min_blocks", "min_relief_percent", "min_days_between", "min_months",
+                                          "max_sessions", "window_days", "min_days") if (v := getattr(chk, k)) is not None]
+            if chk.allowed:
+                limits.append("allowed=" + "/".join(chk.allowed))
+            lines.append(f"    - {chk.check}" + (f" ({', '.join(limits)})" if limits else "") + f": {chk.policy}"
+                         + ("" if chk.verified else "  [not fully verified: see the profile file]"))
+            lines.append(f"      source: {' '.join(chk.source.split())}")
+    elif not f.rules:
+        lines.append("    (no changes to the code file and no policy checks)")
+    return lines
 
 
 def _satisfied_by(element: str, rule) -> str:

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 
 from .models import ELEMENTS, ElementFinding, Evidence
 from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
+from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
 
 FINDING_REASONS = frozenset(("negated", "historical", "hypothetical", "planned", "other_experiencer"))
@@ -165,6 +166,9 @@ class Extractor:
         self.visit_headers = frozenset(normalize_label(h) for h in scope.visit_headers)
         self.visit_titles = (re.compile(r"\b(?:" + "|".join(re.escape(t) for t in scope.visit_titles) + r")\b", re.I)
                              if scope.visit_titles else None)
+        by_name = Normalizers(rules).by_name  # `normalize:` of a pattern: its matched text -> the value
+        self.normalize = {(n, tp.value): by_name[tp.normalize] for n, ef in rules.elements.items()
+                          for tp in ef.patterns if tp.normalize}
         self.requires_agent_kind = {
             n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
         }
@@ -356,6 +360,10 @@ class Extractor:
                 continue  # a word inside a `Label:` is judged by the label's value, above
             if element == "volume":
                 value = normalize_amount(written)
+                if value is None:
+                    continue
+            elif (element, value) in self.normalize:
+                value = self.normalize[element, value](written)
                 if value is None:
                     continue
             sec = section_obj(start_char)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 
-ELEMENTS: tuple[str, ...] = (
+CORE_ELEMENTS: tuple[str, ...] = (
     "nerve_target",
     "agent",
     "volume",
@@ -24,6 +24,9 @@ ELEMENTS: tuple[str, ...] = (
     "follow_up",
     "muscles",
 )
+# What payer profiles ask for (patterns/profiles/): prerequisites and drug records, same rule as above
+POLICY_ELEMENTS: tuple[str, ...] = ("prior_block_relief", "pain_scores", "functional_assessment", "toxin_units", "wastage")
+ELEMENTS: tuple[str, ...] = CORE_ELEMENTS + POLICY_ELEMENTS
 
 STATUS_RANK = {"complete": 0, "no_code": 1, "incomplete": 2, "error": 3}
 
@@ -56,6 +59,7 @@ class NoteInput:
     service_date: str | None = None
     default_codes: str | None = None
     columns: tuple[tuple[str, str | None], ...] = ()
+    patient: str | None = None  # the export's patient column: checks across a patient's notes
 
 
 @_pickled_by_fields
@@ -123,6 +127,7 @@ class Flag:
     kind: str
     message: str
     suggested_codes: tuple[str, ...] = ()
+    check: str | None = None  # policy flags: the profile check that raised it (facet_rf_blocks ...)
 
 
 @_pickled_by_fields
@@ -160,6 +165,8 @@ class NoteResult:
     service_date_source: str = "none"  # "column" | "none" (no date given) | "unreadable" (see warnings)
     warnings: tuple[NoteWarning, ...] = ()
     columns: tuple[tuple[str, str | None], ...] = ()  # pass-through columns (--keep-col)
+    profile: str = ""  # the payer profile the codes were scored with (patterns/profiles/)
+    patient: str | None = None
 
 
 def _evidence_record(ev: Evidence, include_text: bool) -> dict:
@@ -172,7 +179,10 @@ def _evidence_record(ev: Evidence, include_text: bool) -> dict:
 
 
 def _flag_record(flag: Flag) -> dict:
-    return {"kind": flag.kind, "message": flag.message, "suggested_codes": list(flag.suggested_codes)}
+    rec = {"kind": flag.kind, "message": flag.message, "suggested_codes": list(flag.suggested_codes)}
+    if flag.check is not None:
+        rec["check"] = flag.check
+    return rec
 
 
 def to_record(result: NoteResult, include_text: bool = True) -> dict:
@@ -213,6 +223,8 @@ def to_record(result: NoteResult, include_text: bool = True) -> dict:
         "procedure_documented": result.procedure_documented,
         "unsupported_codes": list(result.unsupported_codes),
         "rules_version": result.rules_version,
+        "profile": result.profile,
+        "patient": result.patient,
         "error": error,
         "service_date": result.service_date,
         "service_date_source": result.service_date_source,

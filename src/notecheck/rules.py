@@ -28,7 +28,7 @@ from pydantic import (
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
 
-ElementName = Literal[ELEMENTS]  # the eleven element ids of models.ELEMENTS
+ElementName = Literal[ELEMENTS]  # the element ids of models.ELEMENTS
 AgentKind = Literal["neurolytic", "toxin", "thermal", "nondestructive_energy", "cryo", "local_anesthetic", "steroid",
                     "viscosupplement"]
 
@@ -67,6 +67,8 @@ class TokenPattern(_Strict):
     # text that every match contains, within 60 characters: the regex then runs only around it
     anchor: str | None = None
     pattern: list[dict] | None = None
+    # how the matched text becomes the element's value (policy_values.NORMALIZERS): "relief", "pain_scores" ...
+    normalize: Literal["relief", "pain_scores", "toxin_units", "wastage"] | None = None
 
     @field_validator("regex")
     @classmethod
@@ -359,6 +361,7 @@ class RulePack:
     spelling: SpellingFile
     codes: dict[str, tuple[CodeFile, ...]]  # code -> its versions, oldest first
     deleted: dict[str, DeletedCode] = field(default_factory=dict)  # code -> when it went and what replaced it
+    profiles_dir: Path | None = None  # patterns/profiles/: payer profiles (see profiles.py)
     digest: str = ""  # sha256 of every file the pack was loaded from (see pack_digest)
 
     @property
@@ -457,6 +460,7 @@ def _load_rules(root: Path) -> RulePack:
         spelling=load_yaml_model(root / "spelling.yml", SpellingFile),
         codes=ordered,
         deleted=_deleted_codes(root, ordered),
+        profiles_dir=root / "profiles" if (root / "profiles").is_dir() else None,
     )
     return pack
 
@@ -473,7 +477,7 @@ def _deleted_codes(root: Path, codes: dict[str, tuple[CodeFile, ...]]) -> dict[s
 
 
 PACK_FILES = ("pack.yml", "context.yml", "sections.yml", "abbreviations.yml", "spelling.yml", "deleted_codes.yml",
-              "elements/*.yml", "codes/*.yml")
+              "elements/*.yml", "codes/*.yml", "profiles/*.yml")
 
 
 def pack_digest(root: Path) -> str:

@@ -16,6 +16,7 @@ import orjson
 from .check import Checker
 from .errors import InputError, InternalError, NotecheckError, ResumeFileError
 from .models import STATUS_RANK, NoteInput, NoteResult, ReadError, escape_surrogates
+from .patients import Ledger
 from .readers import kind_of, read_notes
 
 
@@ -40,8 +41,11 @@ class Summary:
             self.no_code += 1
         else:
             self.errors += 1
-        if any(c.flags for c in result.codes) or result.unsupported_codes or result.warnings:
-            self.flagged += 1  # a finding on a code, a billed code without rules, or a warning (an unreadable date)
+        if any(f.kind != "policy_note" for c in result.codes for f in c.flags) or result.unsupported_codes \
+                or result.warnings:
+            # a finding on a code, a billed code without rules, or a warning (an unreadable date); a policy note
+            # (a payer's coverage stance) is no failure
+            self.flagged += 1
 
     @property
     def all_complete(self) -> bool:
@@ -56,6 +60,17 @@ class Summary:
 RESUME_MAX_LINE = 32 * 1024 * 1024  # longest record line --resume reads; a longer line is not our output
 _RECORD_START = b'{"id":"'  # how every record line this tool writes begins (orjson, id first)
 _RECORD_KEYS = ("id", "source", "status", "rules_version")
+
+
+def resume_records(path: Path) -> Iterator[dict]:
+    """The whole records of a JSONL output, for priming the patient ledger on --resume (after resume_done
+    has checked the file and cut a torn last line). One line at a time."""
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                yield orjson.loads(line)
 
 
 def resume_done(path: Path) -> set[str]:
@@ -150,16 +165,21 @@ def scan(
     jobs: int = 1,
     done: set[str] | None = None,
     on_result: Callable[[NoteResult], None] | None = None,
+    prior: Iterable[dict] = (),
     **read_options,
 ) -> Summary:
-    """Check every note under ``paths`` and hand each result to ``renderer`` in input order."""
+    """Check every note under ``paths`` and hand each result to ``renderer`` in input order. ``prior`` are the
+    records of an earlier run (--resume): the checks across a patient's notes remember them first."""
     summary = Summary()
     last = [str(paths[0]) if paths else "the input"]  # the source of the last note read, to name on failure
     items: Iterable = _tracked(read_notes(paths, **read_options), last)
     if done:
         items = _skip_done(items, done, summary)
+    ledger = Ledger(checker.profile)
+    for record in prior:
+        ledger.prime(record)
     try:
-        for result in checker.check_many(items, jobs=jobs):
+        for result in checker.check_many(items, jobs=jobs, ledger=ledger):
             renderer.write(result)
             summary.add(result)
             if on_result is not None:

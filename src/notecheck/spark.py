@@ -77,6 +77,7 @@ def result_schema():
         T.StructField("kind", T.StringType()),
         T.StructField("message", T.StringType()),
         T.StructField("suggested_codes", strings()),
+        T.StructField("check", T.StringType()),  # policy flags only (absent from a scan record otherwise)
     ])
     code = T.StructType([
         T.StructField("code", T.StringType()),
@@ -108,11 +109,14 @@ def result_schema():
         T.StructField("warnings", T.ArrayType(
             T.StructType([T.StructField("kind", T.StringType()), T.StructField("message", T.StringType())]))),
         T.StructField("columns", T.MapType(T.StringType(), T.StringType())),
+        T.StructField("profile", T.StringType()),
+        T.StructField("patient", T.StringType()),
     ])
 
 
 RESULT_COLUMNS = ("id", "source", "status", "score", "elements", "codes", "procedure_documented", "unsupported_codes",
-                  "rules_version", "error", "service_date", "service_date_source", "warnings", "columns")
+                  "rules_version", "error", "service_date", "service_date_source", "warnings", "columns",
+                  "profile", "patient")
 
 
 def record_of(row: Any) -> dict:
@@ -123,6 +127,8 @@ def record_of(row: Any) -> dict:
             rec[key] = dict(rec[key])
     if "columns" in rec and rec["columns"] is None:
         rec["columns"] = {}
+    for code in rec.get("codes") or ():
+        code["flags"] = [{k: v for k, v in f.items() if not (k == "check" and v is None)} for f in code["flags"]]
     for finding in (rec.get("elements") or {}).values():
         for key in ("evidence", "excluded"):
             finding[key] = [{k: v for k, v in ev.items() if not (k in ("text", "reason") and v is None)}
@@ -148,6 +154,7 @@ def check_dataframe(
     label_col: str | None = None,
     row_col: str | None = None,
     date_format: str | None = None,
+    profile: str | None = None,
 ):
     """Check every row of ``df``; return a DataFrame of ``result_schema()``, one row per input row.
 
@@ -166,21 +173,22 @@ def check_dataframe(
     """
     return _check(df, text_col, id_col, code_col, date_col, default_code=default_code, max_note_bytes=max_note_bytes,
                   rules_dir=rules_dir, include_text=include_text, label=label, label_col=label_col, row_col=row_col,
-                  date_format=date_format)
+                  date_format=date_format, profile=profile)
 
 
 def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_bytes, rules_dir, include_text,
-           label, label_col, row_col, label_of=None, date_format=None):
+           label, label_col, row_col, label_of=None, date_format=None, profile=None):
     """``check_dataframe``; ``label_of`` (picklable) turns a ``label_col`` value into the label."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    from notecheck.profiles import load_profile
     from notecheck.rules import load_rules
 
     if max_note_bytes < 1:
         raise InputError(f"max_note_bytes must be at least 1, got {max_note_bytes}")
     rules = None if rules_dir is None else str(Path(rules_dir).resolve())
-    load_rules(rules)  # fail fast on the driver
+    across_notes = bool(load_profile(load_rules(rules), profile).file.rules)  # fail fast on the driver
     if date_format:
         from notecheck.dates import check_date_format
 
@@ -211,10 +219,15 @@ def _check(df, text_col, id_col, code_col, date_col, *, default_code, max_note_b
         selected.append(F.col(_quoted(row_col)).cast("long").alias("_notecheck_row"))
     integral = frozenset(aliases[role] for role, name in columns.roles().items()
                          if isinstance(types.get(name), T.IntegralType))
+    picked = df.select(*selected)
+    if across_notes and columns.patient and row_col:
+        # checks across a patient's notes: each patient's rows in one task, in input order (a ledger per task)
+        order = ["_notecheck_label", "_notecheck_row"] if label_col else ["_notecheck_row"]
+        picked = picked.repartition(max(1, df.rdd.getNumPartitions()), aliases["patient"]).sortWithinPartitions(*order)
     first_rows = None if row_col else _partition_first_rows(df)
     job = _Job(columns, aliases, options, rules, include_text, label, bool(label_col), label_of, integral, first_rows,
-               date_format)
-    return df.select(*selected).mapInPandas(job, result_schema())
+               date_format, profile)
+    return picked.mapInPandas(job, result_schema())
 
 
 def _quoted(name: str) -> str:
@@ -248,11 +261,15 @@ class _Job:
     integral: frozenset  # columns Spark holds as integers (pandas may hand them over as floats)
     first_rows: dict | None  # numbering by position: partition id -> (rows before, rows in it)
     date_format: str | None = None
+    profile: str | None = None
 
     def __call__(self, batches: Iterator) -> Iterator:
         from pyspark import TaskContext
 
-        checker = _checker(self.rules_dir, self.date_format)
+        from notecheck.patients import Ledger
+
+        checker = _checker(self.rules_dir, self.date_format, self.profile)
+        ledger = Ledger(checker.profile)  # one per task: a patient's notes are all in one task (see _check)
         before, expected = 0, None
         if self.first_rows is not None:
             pid = TaskContext.get().partitionId()
@@ -272,7 +289,7 @@ class _Job:
                 fields = {role: values[i] for role, values in cols.items()}
                 items.append(build_note(label, row, fields, self.columns, self.options))
             for start in range(0, len(items), OUTPUT_SLICE):
-                results = checker.check_many(items[start:start + OUTPUT_SLICE])
+                results = checker.check_many(items[start:start + OUTPUT_SLICE], ledger=ledger)
                 yield _frame([to_record(r, self.include_text) for r in results])
         if expected is not None and seen != expected:
             raise RuntimeError(
@@ -281,12 +298,13 @@ class _Job:
             )
 
 
-def _checker(rules_dir: str | None, date_format: str | None = None):
-    checker = _CHECKERS.get((rules_dir, date_format))
+def _checker(rules_dir: str | None, date_format: str | None = None, profile: str | None = None):
+    checker = _CHECKERS.get((rules_dir, date_format, profile))
     if checker is None:
         from notecheck.check import Checker
 
-        checker = _CHECKERS[(rules_dir, date_format)] = Checker(rules_dir, date_format=date_format)
+        checker = _CHECKERS[(rules_dir, date_format, profile)] = Checker(rules_dir, date_format=date_format,
+                                                                         profile=profile)
     return checker
 
 
@@ -415,15 +433,16 @@ def scan_parquet(
         order = ["_notecheck_file", "_notecheck_rownum"]
         df = df.repartitionByRange(wanted, *order).sortWithinPartitions(*order)
     options = {"text_col": None, "id_col": None, "code_col": None, "date_col": None, "default_code": None,
-               "max_note_bytes": 1_000_000, "rules_dir": None, "include_text": True, **options}
+               "max_note_bytes": 1_000_000, "rules_dir": None, "include_text": True, "profile": None, **options}
     results = _check(df, **options, label=path, label_col="_notecheck_file", row_col="_notecheck_rownum",
                      label_of=_FileLabels(os.path.abspath(path), path))
     try:
         results.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{path}: the Spark job failed ({_spark_reason(exc)}).") from None
-    flagged = (F.exists("codes", lambda c: F.size(c["flags"]) > 0) | (F.size("unsupported_codes") > 0)
-               | (F.size("warnings") > 0)).cast("int")
+    # a policy_note (a payer's coverage stance) is no failure, as in scan.Summary
+    flagged = (F.exists("codes", lambda c: F.exists(c["flags"], lambda f: f["kind"] != "policy_note"))
+               | (F.size("unsupported_codes") > 0) | (F.size("warnings") > 0)).cast("int")
     counts = {status: (n, f) for status, n, f in
               spark.read.parquet(output).groupBy("status").agg(F.count("*"), F.sum(flagged)).collect()}
     return Summary(

@@ -81,6 +81,7 @@ def read_notes(
     keep_cols: Sequence[str] = (),
     delimiter: str | None = None,
     stdin_format: str | None = None,
+    patient_col: str | None = None,
 ) -> Iterator[NoteInput | ReadError]:
     """Stream the notes in ``paths`` (files, folders, or ``-`` for standard input).
 
@@ -100,7 +101,8 @@ def read_notes(
         raise InputError(f"stdin format must be one of {', '.join(STDIN_FORMATS)}, got '{stdin_format}'")
     for raw in paths:
         _check_named(raw)
-    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, tuple(keep_cols), delimiter)
+    options = ReadOptions(id_col, text_col, code_col, date_col, default_code, max_note_bytes, tuple(keep_cols), delimiter,
+                          patient_col)
     return _read_all(list(paths), options, stdin_format)
 
 

@@ -1,4 +1,4 @@
-"""Which export column holds the note id, text, billed codes and service date.
+"""Which export column holds the note id, text, billed codes, service date and patient.
 
 Names are compared case-insensitively, with spaces and punctuation read as ``_``
 ("Note Text" matches ``note_text``). An explicit column option always wins; when it is
@@ -23,6 +23,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
              "billing_codes", "procedure_codes", "claim_codes"),
     "date": ("service_date", "date_of_service", "dos", "svc_date", "procedure_date",
              "encounter_date", "visit_date", "note_date", "date"),
+    "patient": ("patient_id", "patientid", "mrn", "patient", "patient_number", "person_id", "member_id",
+                "subject_id", "pat_id"),
 }
 
 KEEP = "keep:"  # role prefix of a pass-through column: "keep:provider"
@@ -38,10 +40,11 @@ class ColumnMap:
     code: str | None = None
     date: str | None = None
     keep: tuple[tuple[str, str], ...] = ()  # pass-through columns: (name asked for, name in the file)
+    patient: str | None = None
 
     def roles(self) -> dict[str, str]:
         """Role -> column name, for the roles that have a column (``keep:NAME`` for pass-through columns)."""
-        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date}
+        found = {"id": self.id, "text": self.text, "code": self.code, "date": self.date, "patient": self.patient}
         found |= {KEEP + wanted: name for wanted, name in self.keep}
         return {role: name for role, name in found.items() if name is not None}
 

@@ -23,9 +23,11 @@ class ReadOptions:
     max_note_bytes: int = 1_000_000
     keep_cols: tuple[str, ...] = ()  # pass-through columns, carried into the result as they are
     delimiter: str | None = None  # CSV field separator; None: sniffed from the header row
+    patient_col: str | None = None
 
     def explicit_columns(self) -> dict[str, str | None]:
-        roles = {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col}
+        roles = {"id": self.id_col, "text": self.text_col, "code": self.code_col, "date": self.date_col,
+                 "patient": self.patient_col}
         return roles | {KEEP + name: name for name in self.keep_cols}
 
 
@@ -69,6 +71,7 @@ def build_note(
         service_date=values.get("date") or None,
         default_codes=options.default_code,
         columns=tuple((name, values.get(KEEP + name)) for name, _ in columns.keep),
+        patient=values.get("patient") or None,
     )
 
 

@@ -15,7 +15,7 @@ from ..models import CodeResult, NoteResult
 
 COLUMNS = ["id", "source", "note_status", "code", "modifiers", "units", "code_source", "status", "score",
            "missing", "flags", "suggested_codes", "flag_messages", "service_date", "service_date_source", "warnings",
-           "error"]
+           "error", "profile", "policy_findings"]
 UNSUPPORTED = "unsupported"  # the row status of a billed code that has no rule file
 NO_RULE_FLAG = "no_rule_file"
 
@@ -47,7 +47,7 @@ def unsupported_message(code: str) -> str:
 
 def queue_rows(result: NoteResult) -> list[dict]:
     base = {
-        "id": result.id, "source": result.source, "note_status": result.status,
+        "id": result.id, "source": result.source, "note_status": result.status, "profile": result.profile,
         "service_date": result.service_date or "", "service_date_source": result.service_date_source,
         "warnings": " | ".join(f"{w.kind}: {w.message}" for w in result.warnings),
         **{KEPT + name: value or "" for name, value in result.columns},
@@ -68,6 +68,7 @@ def queue_rows(result: NoteResult) -> list[dict]:
             "flags": "; ".join(f.kind for f in c.flags),
             "suggested_codes": "; ".join(dict.fromkeys(s for f in c.flags for s in f.suggested_codes)),
             "flag_messages": " | ".join(f.message for f in c.flags),
+            "policy_findings": " | ".join(f"{f.check}: {f.message}" for f in c.flags if f.kind.startswith("policy")),
         })
     for code in result.unsupported_codes:
         rows.append({**base, "code": code, "code_source": "billed", "status": UNSUPPORTED, "flags": NO_RULE_FLAG,

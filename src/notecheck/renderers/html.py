@@ -319,6 +319,7 @@ class HtmlRenderer:
         self.missing_any: Counter = Counter()  # element -> notes missing it for some code
         self.flags: Counter = Counter()  # kind -> notes
         self.rules_versions: set[str] = set()
+        self.profiles: set[str] = set()  # payer profiles the notes were scored with
         self.kept: dict[str, int] = {}  # pass-through column -> index, in the order first met
         self.service_dates: set[str] = set()
 
@@ -331,6 +332,8 @@ class HtmlRenderer:
             self.rules_versions.add(result.rules_version)
         if result.service_date:
             self.service_dates.add(result.service_date)
+        if result.profile:
+            self.profiles.add(result.profile)
         for c in result.codes:
             self.by_code[c.code][c.status] += 1
             self.titles.setdefault(c.code, c.title)
@@ -357,6 +360,7 @@ class HtmlRenderer:
             service_dates=(dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}") if dates else "",
             notecheck_version=__version__,
             rules=", ".join(sorted(self.rules_versions)) or "unknown",
+            profiles=", ".join(sorted(self.profiles)) or "unknown",
             statuses=STATUSES, by_status=self.by_status,
             flags=self.flags.most_common(), flag_counts=self.flags, flag_order=sorted(self.flags),
             elements=ELEMENTS,

@@ -87,6 +87,7 @@ class ServeSettings:
     hosts: frozenset | None = frozenset(LOOPBACK)  # names a Host header may give; None: any
     docs: bool = False  # /docs (Swagger UI, which loads its scripts from a CDN)
     date_format: str | None = None  # strptime format tried first on dates of service
+    profile: str | None = None  # the payer profile every request is scored with (default: strict)
 
 
 # --------------------------------------------------------------------------- request and response bodies
@@ -137,6 +138,7 @@ class FlagOut(BaseModel):
     kind: str
     message: str
     suggested_codes: list[str]
+    check: str | None = None  # policy flags only
 
 
 class CodeOut(BaseModel):
@@ -175,6 +177,9 @@ class RecordOut(BaseModel):
     procedure_documented: bool  # does the note document a procedure done in this encounter (a consult does not)
     unsupported_codes: list[str]
     rules_version: str
+    profile: str = ""
+    patient: str | None = None
+    service_date: str | None = None
     error: ErrorOut | None
     service_date: str | None = Field(None, description="The date (ISO) that picked the rules; null: the newest rules.")
     service_date_source: str = Field("none", description="column (the note's date), none (no date) or unreadable.")
@@ -280,7 +285,7 @@ def create_app(settings: ServeSettings = ServeSettings(), checker=None):
 
     from notecheck.check import Checker
 
-    checker = checker or Checker(settings.rules_dir, date_format=settings.date_format)
+    checker = checker or Checker(settings.rules_dir, date_format=settings.date_format, profile=settings.profile)
     runner = _Runner(checker)
     rules = checker.rules
     options = ReadOptions(max_note_bytes=settings.max_note_bytes)
