@@ -14,10 +14,11 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from spark_helpers import local_spark  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from notecheck.cli import app  # noqa: E402
-from notecheck.spark import record_of, session  # noqa: E402
+from notecheck.spark import record_of  # noqa: E402
 
 COMPLETE = """INDICATION: Hip adductor spasticity after stroke limiting hygiene.
 CONSENT: Risks and benefits were discussed and written informed consent was obtained.
@@ -32,11 +33,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module", autouse=True)
 def spark():
     """One session for the module: spark-scan joins it and leaves it running."""
-    spark, started = session("local[2]")
-    spark.conf.set("spark.sql.shuffle.partitions", "2")
-    yield spark
-    if started:
-        spark.stop()
+    with local_spark(**{"spark.sql.shuffle.partitions": "2"}) as spark:
+        yield spark
 
 
 def write(path, texts, codes):

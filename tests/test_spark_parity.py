@@ -14,12 +14,13 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from spark_helpers import local_spark  # noqa: E402
 
 from notecheck.check import Checker  # noqa: E402
 from notecheck.errors import InputError  # noqa: E402
 from notecheck.models import to_record  # noqa: E402
 from notecheck.readers import read_notes  # noqa: E402
-from notecheck.spark import check_dataframe, record_of, result_schema, session  # noqa: E402
+from notecheck.spark import check_dataframe, record_of, result_schema  # noqa: E402
 
 COMPLETE = """INDICATION: Hip adductor spasticity after stroke limiting hygiene.
 CONSENT: Risks and benefits were discussed and written informed consent was obtained.
@@ -48,13 +49,11 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def spark():
-    spark, started = session("local[2]")
-    spark.conf.set("spark.sql.shuffle.partitions", "2")
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")  # several partitions from one small file
-    spark.conf.set("spark.sql.files.openCostInBytes", "0")
-    yield spark
-    if started:
-        spark.stop()
+    # several partitions from one small file
+    conf = {"spark.sql.shuffle.partitions": "2", "spark.sql.files.maxPartitionBytes": "4096",
+            "spark.sql.files.openCostInBytes": "0"}
+    with local_spark(**conf) as spark:
+        yield spark
 
 
 @pytest.fixture(scope="module")

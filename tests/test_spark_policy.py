@@ -17,10 +17,11 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from spark_helpers import local_spark  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from notecheck.cli import app  # noqa: E402
-from notecheck.spark import record_of, session  # noqa: E402
+from notecheck.spark import record_of  # noqa: E402
 
 GOLD = Path(__file__).resolve().parents[1] / "corpora" / "gold" / "policy.jsonl"
 ITEMS = [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
@@ -29,11 +30,8 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module", autouse=True)
 def spark():
-    spark, started = session("local[2]")
-    spark.conf.set("spark.sql.shuffle.partitions", "2")
-    yield spark
-    if started:
-        spark.stop()
+    with local_spark(**{"spark.sql.shuffle.partitions": "2"}) as spark:
+        yield spark
 
 
 def test_spark_policy_same_records_as_scan(tmp_path):

@@ -16,10 +16,11 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from spark_helpers import local_spark  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from notecheck.cli import app  # noqa: E402
-from notecheck.spark import check_dataframe, record_of, session  # noqa: E402
+from notecheck.spark import check_dataframe, record_of  # noqa: E402
 
 GOOD = "The left obturator nerve was injected with 5 mL of 6% phenol under ultrasound guidance."
 CANARY = b"Zebrafinch Quillwort canary"  # followed by bytes that are not UTF-8
@@ -27,10 +28,8 @@ CANARY = b"Zebrafinch Quillwort canary"  # followed by bytes that are not UTF-8
 
 @pytest.fixture(scope="module")
 def spark():
-    spark, started = session("local[2]")
-    yield spark
-    if started:
-        spark.stop()
+    with local_spark() as spark:
+        yield spark
 
 
 def not_utf8(path):

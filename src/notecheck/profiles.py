@@ -205,7 +205,7 @@ def load_profile(pack: RulePack, name: str | None = None) -> Profile:
 
 @lru_cache(maxsize=16)
 def _load_profile(pack: RulePack, name: str) -> Profile:
-    path = pack.profiles_dir / f"{name}.yml" if pack.profiles_dir is not None else None
+    path = profile_path(pack, name)
     if path is None or not path.is_file():
         if name == DEFAULT_PROFILE and path is None:
             # a rule pack without profiles (an older one, or a test's): its code files as they are
