@@ -31,7 +31,7 @@ from notecheck.models import NoteInput, ReadError
 from notecheck.readers.columns import resolve
 from notecheck.readers.decode import open_text
 from notecheck.readers.records import ReadOptions, build_note
-from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
+from notecheck.readers.source import STREAM_ERRORS, ReadProblem, RowProblem, problem_from
 
 FIELD_LIMIT_FACTOR = 4
 MIN_FIELD_LIMIT = 1 << 20
@@ -60,7 +60,7 @@ def read_delimited(binary: BinaryIO, label: str, delimiter: str | None, options:
             raise problem_from(exc, label, row + 1) from None
         if found is None:
             break
-        if isinstance(found, _Problem):
+        if isinstance(found, RowProblem):
             row += 1
             yield _error(label, row, found.kind, found.what)
             continue
@@ -91,7 +91,7 @@ def sniff_delimiter(line: str) -> str:
 
 def _header(rows: _Rows, label: str) -> list[str]:
     for found in rows:
-        if isinstance(found, _Problem):
+        if isinstance(found, RowProblem):
             raise ReadProblem("malformed_row", f"{label}: the header row cannot be read ({found.what})")
         try:
             record = next(csv.reader((found,), delimiter=rows.delimiter, strict=True), [])
@@ -107,17 +107,13 @@ def _error(label: str, row: int, kind: str, what: str) -> ReadError:
     return ReadError(id=where, source=where, kind=kind, message=f"{label} row {row}: {what}")
 
 
-class _Problem:
-    def __init__(self, kind: str, what: str):
-        self.kind, self.what = kind, what
-
 
 # scanner states: at the start of a field, in an unquoted field, in a quoted one, just after a quote in one
 START, BARE, QUOTED, AFTER_QUOTE, END = range(5)
 
 
 class _Rows:
-    """The rows of a delimited text stream, each as its text (line breaks included), or a ``_Problem``.
+    """The rows of a delimited text stream, each as its text (line breaks included), or a ``RowProblem``.
 
     Physical lines are read with ``readline(limit)``, so no line is held whole beyond the limit.
     """
@@ -138,7 +134,7 @@ class _Rows:
     def __iter__(self):
         return self
 
-    def __next__(self) -> str | _Problem:
+    def __next__(self) -> str | RowProblem:
         lines: list[str] = []
         size, overflow, state = 0, False, START
         again = bool(self.again)  # a row read again: quotes follow RFC 4180 strictly, and it is never read a third time
@@ -150,13 +146,13 @@ class _Rows:
                 if state != QUOTED:
                     break
                 if overflow:
-                    return _Problem("too_large", f"a quoted field opened in this row is never closed and runs "
+                    return RowProblem("too_large", f"a quoted field opened in this row is never closed and runs "
                                                  f"over {self.limit} characters; the rest of the file was not read")
                 if again:
-                    return _Problem("malformed_row", "bad quoting (a quoted field opened in this row is never "
+                    return RowProblem("malformed_row", "bad quoting (a quoted field opened in this row is never "
                                                      "closed); the rest of the file was not read")
                 self.again.extend(lines[1:])  # the quote was a stray one: read the lines it swallowed again
-                return _Problem("malformed_row", "bad quoting (a quoted field opened in this row is never closed)")
+                return RowProblem("malformed_row", "bad quoting (a quoted field opened in this row is never closed)")
             state = self._scan(piece, state, strict=again)
             size += len(piece)
             if size > self.limit:
@@ -167,7 +163,7 @@ class _Rows:
             if state == END:
                 break
         if overflow:
-            return _Problem("too_large", f"the row is over {self.limit} characters")
+            return RowProblem("too_large", f"the row is over {self.limit} characters")
         return "".join(lines)
 
     def _scan(self, piece: str, state: int, strict: bool = False) -> int:

@@ -16,7 +16,7 @@ from notecheck.models import NoteInput, ReadError
 from notecheck.readers.columns import ColumnMap, resolve
 from notecheck.readers.decode import open_text
 from notecheck.readers.records import ReadOptions, build_note
-from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
+from notecheck.readers.source import STREAM_ERRORS, ReadProblem, RowProblem, problem_from
 
 _SPACE = re.compile(r"[ \t\r\n]*")
 _RESULT_KEYS = {"status", "elements", "codes", "rules_version"}  # a record notecheck wrote
@@ -70,7 +70,7 @@ def read_json(binary: BinaryIO, label: str, options: ReadOptions) -> Iterator[No
 class _Elements:
     """The elements of a top-level JSON list, decoded one at a time from a growing window of text.
 
-    Yields each decoded value, or a ``_Bad`` for an element that cannot be decoded."""
+    Yields each decoded value, or a ``RowProblem`` for an element that cannot be decoded."""
 
     def __init__(self, stream: TextIO, label: str, limit: int):
         self.stream, self.label, self.limit = stream, label, limit
@@ -94,7 +94,7 @@ class _Elements:
             while not eof and len(buffer) <= self.limit:
                 fill()
             if len(buffer) > self.limit:
-                yield _Bad("too_large", f"over {self.limit} characters")
+                yield RowProblem("too_large", f"over {self.limit} characters")
             else:
                 yield parse_object(buffer)
             return
@@ -116,14 +116,14 @@ class _Elements:
             try:
                 value, end = decoder.raw_decode(buffer, pos)
             except RecursionError:
-                yield _Bad("too_deep", "nested too deep to decode")
+                yield RowProblem("too_deep", "nested too deep to decode")
                 return
             except ValueError:
                 if eof:
-                    yield _Bad("malformed_row", "not valid JSON; the rest of the file was not read")
+                    yield RowProblem("malformed_row", "not valid JSON; the rest of the file was not read")
                     return
                 if len(buffer) - pos > self.limit:
-                    yield _Bad("too_large", f"over {self.limit} characters; the rest of the file was not read")
+                    yield RowProblem("too_large", f"over {self.limit} characters; the rest of the file was not read")
                     return
                 buffer, pos = buffer[pos:], 0
                 fill()  # the element may go on in what comes next
@@ -136,19 +136,15 @@ class _Elements:
             yield value
 
 
-class _Bad:
-    def __init__(self, kind: str, what: str):
-        self.kind, self.what = kind, what
-
 
 def parse_object(text: str):
-    """A JSON value, or a ``_Bad`` saying why it cannot be decoded."""
+    """A JSON value, or a ``RowProblem`` saying why it cannot be decoded."""
     try:
         return json.loads(text)
     except RecursionError:
-        return _Bad("too_deep", "nested too deep to decode")
+        return RowProblem("too_deep", "nested too deep to decode")
     except ValueError:
-        return _Bad("malformed_row", "not a JSON object")
+        return RowProblem("malformed_row", "not a JSON object")
 
 
 class _Columns:
@@ -172,7 +168,7 @@ class _Columns:
 
 
 def _item(value, label: str, number: int, columns: _Columns, options: ReadOptions, unit: str) -> NoteInput | ReadError:
-    if isinstance(value, _Bad):
+    if isinstance(value, RowProblem):
         return _line_error(label, number, value.kind, value.what, unit)
     if not isinstance(value, dict):
         return _line_error(label, number, "malformed_row", "not a JSON object", unit)

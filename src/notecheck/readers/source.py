@@ -13,13 +13,20 @@ import os
 import stat
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from notecheck.errors import InputError
 from notecheck.models import ReadError
 
 # Failures that can happen part-way through reading a stream.
 STREAM_ERRORS = (OSError, EOFError, UnicodeDecodeError, zlib.error)
+
+
+class RowProblem(NamedTuple):
+    """One row or line that cannot be read, yielded in its place (not raised): its ReadError kind and why."""
+
+    kind: str
+    what: str
 
 
 class ReadProblem(InputError):
