@@ -5,6 +5,10 @@ Bounded: a fixed number of requests, short notes, timeouts on every wait."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,8 @@ pytest.importorskip("uvicorn", reason="the service needs notecheck[serve]")
 from notecheck.check import Checker  # noqa: E402
 from notecheck.models import NoteInput, to_record  # noqa: E402
 from serve_helpers import serving  # noqa: E402
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; SO_REUSEPORT balancing is Linux's")
 
 SIDES = ["left", "right"]
 TARGETS = ["obturator nerve", "genicular nerves", "medial branch nerves at L4-L5", "suprascapular nerve"]
@@ -84,11 +90,82 @@ def test_serve_two_workers_answer_as_the_library(two_workers, checker):
         assert response.json() == expected
 
 
+def worker_pids(supervisor: int) -> list[int]:
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    return [int(pid) for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+
+
+def listening_inodes(port: int) -> set[str]:
+    """Inodes of the TCP sockets listening on ``port`` (state 0A in /proc/net/tcp and tcp6)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                inodes.add(fields[9])
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[str]:
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.add(target[8:-1])
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_serve_two_workers_are_two_processes(two_workers):
-    """uvicorn's supervisor starts one process per worker, each with its own checker."""
-    children = Path(f"/proc/{two_workers.pid}/task/{two_workers.pid}/children").read_text().split()
-    workers = [pid for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
-    assert len(workers) == 2
+    """The supervisor starts one process per worker, each with its own checker."""
+    assert len(worker_pids(two_workers.pid)) == 2
+
+
+@linux_only
+def test_serve_each_worker_listens_on_a_socket_of_its_own(two_workers):
+    """With one shared socket, whichever worker was idle took a whole burst of connections (measured: all
+    16 of 16 on one worker); with a socket each on the port, the kernel spreads them."""
+    listening = listening_inodes(two_workers.port)
+    owners = [socket_inodes(pid) & listening for pid in worker_pids(two_workers.pid)]
+    assert len(listening) == 2 and all(len(own) == 1 for own in owners) and owners[0] != owners[1]
+    assert not socket_inodes(two_workers.pid) & listening  # the supervisor holds the port but takes no connection
+
+
+@linux_only
+def test_serve_64_clients_keep_both_workers_busy(two_workers):
+    workers = worker_pids(two_workers.pid)
+    before = [cpu_seconds(pid) for pid in workers]
+    responses = asyncio.run(post_all(str(two_workers.base_url), [note(i) for i in range(384)], 64))
+    assert all(not isinstance(r, Exception) and r.status_code == 200 for r in responses)
+    used = [cpu_seconds(pid) - b for pid, b in zip(workers, before)]
+    assert min(used) >= 0.25 * sum(used), used
+
+
+@linux_only
+def test_serve_replaces_a_worker_that_dies(tmp_path):
+    with serving(tmp_path, "--workers", "2") as (client, _out, err):
+        first, second = worker_pids(client.pid)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = worker_pids(client.pid)
+            if len(now) == 2 and first not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and first not in now and second in now
+        assert "exited with code -9; starting another" in err.read_text()
+        deadline = time.monotonic() + 60
+        while len(listening_inodes(client.port)) < 2 and time.monotonic() < deadline:  # the new one is up
+            time.sleep(0.2)
+        responses = asyncio.run(post_all(str(client.base_url), [note(i) for i in range(32)], 16))
+        assert all(not isinstance(r, Exception) and r.status_code == 200 for r in responses)
 
 
 SLOW = ("INDICATION: spasticity. CONSENT: obtained. The left obturator nerve was injected with 5 mL of 6% phenol "

@@ -30,12 +30,13 @@ Privacy: no note text in logs or error bodies. uvicorn's access log is off; this
 method, a path with no query string (a path that is not a known route is logged as ``<other>``),
 status and time. An exception in a request is logged by its type only.
 
-Processes: ``workers`` server processes (uvicorn's process model: they share the listening socket,
-and a worker that dies is replaced), each building its own Checker once. Checking is CPU-bound and
-a spaCy pipeline is not safe to share between threads, so in each worker one Checker runs on one
-thread while the event loop keeps answering. fastapi and uvicorn are imported only when the app is
-built (and so this module has no ``from __future__ import annotations``: FastAPI reads the
-annotations of the handlers defined inside ``create_app``).
+Processes: ``workers`` server processes (``notecheck.serve.workers``: on Linux each listens on a socket
+of its own on the port, so that the kernel spreads connections over them; a worker that dies is
+replaced), each building its own Checker once. Checking is CPU-bound and a spaCy pipeline is not safe
+to share between threads, so in each worker one Checker runs on one thread while the event loop keeps
+answering. fastapi and uvicorn are imported only when the app is built (and so this module has no
+``from __future__ import annotations``: FastAPI reads the annotations of the handlers defined inside
+``create_app``).
 """
 
 import asyncio
@@ -559,7 +560,7 @@ def accepted_hosts(host: str, allow: tuple[str, ...] = ()) -> frozenset | None:
 
 @dataclass(frozen=True)
 class _AppFactory:
-    """Builds the app in a worker process (uvicorn pickles it to each one); sets the worker's logging."""
+    """Builds the app in a worker process (pickled to each one); sets the worker's logging."""
 
     settings: ServeSettings
     log_level: int
@@ -573,6 +574,45 @@ class _AppFactory:
         return create_app(self.settings)
 
 
+def _config(app, **options):
+    import uvicorn
+
+    from notecheck.serve.linger import LingeringH11Protocol
+
+    return uvicorn.Config(app, http=LingeringH11Protocol, access_log=False, server_header=False,
+                          limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5, log_level="info", **options)
+
+
+def _serve(app, sock: socket.socket) -> bool:
+    """Serve ``app`` on ``sock`` until stopped; False if it never started."""
+    import uvicorn
+
+    server = uvicorn.Server(_config(app))
+    try:
+        server.run(sockets=[sock])
+    except SystemExit:
+        pass
+    return server.started
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """One worker process of ``--workers N`` (notecheck.serve.workers): builds its app, serves on its socket."""
+
+    factory: _AppFactory
+
+    def __call__(self, sock: socket.socket) -> None:
+        from notecheck.serve.workers import STARTUP_FAILURE
+
+        try:
+            app = self.factory()
+        except Exception as exc:  # noqa: BLE001  (its type only: never a note's text)
+            log.error("a worker could not build the checker (%s)", type(exc).__name__)
+            raise SystemExit(STARTUP_FAILURE) from None
+        if not _serve(app, sock):
+            raise SystemExit(STARTUP_FAILURE)
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -582,10 +622,11 @@ def run(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8000, work
     Raises ServeError when fastapi/uvicorn are missing, the port cannot be bound or a worker cannot start."""
     try:
         import fastapi  # noqa: F401
-        import uvicorn
-        from uvicorn.supervisors import Multiprocess
+        import uvicorn  # noqa: F401
     except ImportError:
         raise ServeError("the service needs fastapi and uvicorn. Install them with: pip install 'notecheck[serve]'") from None
+    from notecheck.serve import workers as pool
+
     if host not in LOOPBACK and not settings.token:
         log.warning("serving on %s without a token: anyone who can reach it can use it; pass --token-file", host)
     log.setLevel(logging.INFO)
@@ -595,42 +636,28 @@ def run(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8000, work
         from notecheck.rules import load_rules
 
         load_rules(settings.rules_dir)  # the same check once, here, rather than a failure in every worker
-        app = _AppFactory(settings, logging.getLogger().getEffectiveLevel())
-    from notecheck.serve.linger import LingeringH11Protocol
-
-    sock = _bind(host, port)
-    config = uvicorn.Config(app, factory=workers > 1, workers=workers, http=LingeringH11Protocol,
-                            access_log=False, server_header=False,
-                            limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5, log_level="info")
+        factory = _AppFactory(settings, logging.getLogger().getEffectiveLevel())
+    balanced = workers > 1 and pool.balanced()
+    try:
+        sock = pool.bind(host, port, reuse_port=balanced)
+    except OSError:
+        raise ServeError(f"could not listen on {host}:{port} (in use, or not an address of this machine). "
+                         "Pick another --port.") from None
     try:
         if workers == 1:
-            server = uvicorn.Server(config)
-            try:
-                server.run(sockets=[sock])
-            except SystemExit:
-                pass
-            if not server.started:
+            if not _serve(app, sock):
                 raise ServeError(f"the service could not start on {host}:{port}; see the lines above.")
-        else:
-            supervisor = Multiprocess(config, sockets=[sock])
-            supervisor.run()
+        elif balanced:  # the supervisor keeps the port bound; each worker listens on a socket of its own
+            if not pool.supervise(_Worker(factory), host, port, workers):
+                raise ServeError("a worker could not start; see the lines above.")
+        else:  # one socket shared by uvicorn's workers
             from uvicorn.config import STARTUP_FAILURE
+            from uvicorn.supervisors import Multiprocess
 
+            sock.set_inheritable(True)
+            supervisor = Multiprocess(_config(factory, factory=True, workers=workers), sockets=[sock])
+            supervisor.run()
             if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
                 raise ServeError("a worker could not start; see the lines above.")
     finally:
         sock.close()
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host.strip("[]"), port))
-    except OSError:
-        sock.close()
-        raise ServeError(f"could not listen on {host}:{port} (in use, or not an address of this machine). "
-                         "Pick another --port.") from None
-    sock.set_inheritable(True)
-    return sock
