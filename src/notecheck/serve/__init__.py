@@ -643,6 +643,8 @@ def run(settings: ServeSettings, host: str = "127.0.0.1", port: int = 8000, work
     except OSError:
         raise ServeError(f"could not listen on {host}:{port} (in use, or not an address of this machine). "
                          "Pick another --port.") from None
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    log.info("listening on http://%s:%d with %d worker%s", shown, port, workers, "s" * (workers > 1))
     try:
         if workers == 1:
             if not _serve(app, sock):
