@@ -442,6 +442,20 @@ SECTIONS = [
     pytest.param("PLAN: Follow up in clinic in 2 weeks.", "follow_up", PRESENT, id="plan-follow-up-counts"),
     pytest.param("ASSESSMENT: Spasticity.\nPROCEDURE: Left obturator nerve phenol neurolysis.", "agent", {"phenol"},
                  id="assessment-does-not-exclude"),
+    # a header with its value on its own line covers that line; the narrative after it is not part of it
+    pytest.param("Allergies: NKDA.\nThe left obturator nerve was injected with 5 mL of 6% phenol.", "agent", {"phenol"},
+                 id="inline-allergies-then-narrative"),
+    pytest.param("HPI: prior botox gave relief.\n\nthe left obturator nerve was injected with phenol today.", "agent",
+                 {"phenol"}, id="inline-history-then-blank-line"),
+    pytest.param("Plan: repeat in 3 months if needed.\nUnder ultrasound the left obturator nerve was injected with phenol.",
+                 "agent", {"phenol"}, id="inline-plan-then-narrative"),
+    pytest.param("PROCEDURE:\nLeft obturator nerve block.\nHistory: alcohol neurolysis in 2024.\nToday 5 mL of 6% phenol "
+                 "was injected.", "agent", {"phenol"}, id="inline-history-returns-to-procedure"),
+    # ... but a value that wraps onto the next line is still that section's, and a header alone on its line runs on
+    pytest.param("Past history: alcohol neurolysis of the left obturator\nnerve in 2024.\nPROCEDURE: Left obturator nerve "
+                 "block with bupivacaine.", "agent", {"local_anesthetic"}, id="inline-history-wrapped-value"),
+    pytest.param("PLAN:\nRepeat phenol neurolysis of the left obturator nerve.\nConsider alcohol next time.", "agent", ABSENT,
+                 id="plan-header-alone-runs-on"),
 ]
 
 

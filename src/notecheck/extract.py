@@ -60,6 +60,34 @@ class _Section:
     elements: frozenset[str] | None = None
 
 
+_SENTENCE_END = ".!?"
+
+
+def _inline_end(text: str, start: int, end: int) -> int | None:
+    """Where the section of the header at ``start:end`` ends when its value is on the header's own line:
+    the start of the first later line that begins a new statement (after a line ending in . ! or ?, a
+    line starting with a capital, or after a blank line). None for a header alone on its line, a header
+    inside a line (comma-joined exports) or a value that runs to the end of the note."""
+    if text[text.rfind("\n", 0, start) + 1:start].strip():
+        return None
+    line_end = text.find("\n", end)
+    if line_end == -1 or not text[end:line_end].strip():
+        return None
+    while True:
+        line = text[end:line_end].rstrip()
+        nxt = line_end + 1
+        next_end = text.find("\n", nxt)
+        following = text[nxt:next_end if next_end != -1 else len(text)]
+        first = following.lstrip()[:1]
+        if not first:
+            return nxt if following.strip() == "" and next_end != -1 else None
+        if line.endswith(tuple(_SENTENCE_END)) and (first.isupper() or first in "(\"["):
+            return nxt + len(following) - len(following.lstrip())
+        if next_end == -1:
+            return None
+        end, line_end = nxt, next_end
+
+
 class _Sentences:
     """Sentence bounds and words of a Doc, read once from arrays (``Span.sent`` walks the Doc on every call)."""
 
@@ -176,9 +204,16 @@ class Extractor:
     # ------------------------------------------------------------------ sections
 
     def sections(self, doc: Doc) -> tuple[list[int], list[_Section]]:
+        """Where each section starts. A section runs to the next header, but for a section that changes
+        what its mentions mean (a ``category`` such as HISTORICAL or PLANNED) whose header has its value
+        on the same line ("Allergies: NKDA."): it covers that line and the lines that continue it, then
+        the text returns to the section around it. A narrative after an "Allergies:" or "Plan:" line is
+        not an allergy or a plan."""
+        text = doc_text(doc)
         starts: list[int] = []
         secs: list[_Section] = []
-        for start, _end, label in doc.user_data.get(HEADERS_KEY, ()):
+        block: _Section | None = None  # the section the last header alone on its line opened
+        for start, end, label in doc.user_data.get(HEADERS_KEY, ()):
             spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
             if spec is None and self.label_element(label):
                 continue  # a template field such as "Volume:" stays in the section around it
@@ -187,8 +222,17 @@ class Extractor:
             else:
                 sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless),
                                frozenset(spec.elements) if spec.elements is not None else None)
+            if starts and starts[-1] >= start:  # the return of an earlier inline header lands on or past this one
+                del starts[-1], secs[-1]
             starts.append(start)
             secs.append(sec)
+            back = _inline_end(text, start, end) if sec.category is not None else None
+            if back is None:
+                block = sec
+            else:
+                starts.append(back)
+                secs.append(_Section(back, block.name, block.category, block.unless, block.elements) if block
+                            else _Section(back, "other", None, ()))
         return starts, secs
 
     def label_element(self, label: str) -> str | None:
