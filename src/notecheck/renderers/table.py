@@ -1,4 +1,4 @@
-"""The terminal table: one row per note, coloured by status, fitted to the width, a summary line last.
+"""The terminal table: one row per note, coloured by status, fitted to the width.
 
 Cells are wrapped here, not by rich: at spaces first, then after the separators inside ids, paths and
 element names (``_ - . / ,``), so that ``placement_confirmation`` or a note id is never cut mid-word
@@ -8,7 +8,6 @@ while a word fits the column. Cells are plain ``Text``: an id holding ``[/bold]`
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
@@ -58,10 +57,8 @@ class TableRenderer:
     def __init__(self, stream: TextIO, include_text: bool = True):
         self.console = Console(file=stream, highlight=False, soft_wrap=False)
         self.rows: list[tuple[str, str, str, str, str]] = []
-        self.counts: Counter = Counter()
 
     def write(self, result: NoteResult) -> None:
-        self.counts[result.status] += 1
         codes = ", ".join(c.code + "".join(f"-{m}" for m in c.modifiers) + (f" x{c.units}" if c.units > 1 else "")
                           for c in result.codes)
         codes = ", ".join(filter(None, [codes, *result.unsupported_codes]))
@@ -90,13 +87,7 @@ class TableRenderer:
             cells = [Text("\n".join(wrap(cell, w))) for cell, w in zip(row, widths)]
             cells[1].stylize(STYLE.get(row[1], ""))
             table.add_row(*cells)
-        self.console.print(table)
-        total = sum(self.counts.values())
-        summary = Text(f"{total} notes: " if total else "no notes")
-        for i, s in enumerate(s for s in STYLE if self.counts[s]):
-            summary.append(", " if i else "")
-            summary.append(f"{self.counts[s]} {s}", style=STYLE[s])
-        self.console.print(summary)
+        self.console.print(table)  # the counts are the scan's summary line (cli.py), not repeated here
 
     def _widths(self) -> list[int]:
         """Column widths that fit the console: each column's natural width if all fit, else the note id and
