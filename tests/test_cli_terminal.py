@@ -76,6 +76,7 @@ def test_cli_terminal_scan_demo_draws_table_progress_and_summary():
     assert_no_mid_word_breaks(rows, set(names))
     assert all(len(line) <= 80 for line in plain.splitlines() if line.startswith(("│", "┃", "┏", "└"))), "wider than the terminal"
     assert re.search(rf"^{len(names)} notes read: \d+ complete, \d+ incomplete", plain, re.M), plain[-1000:]
+    assert len(re.findall(r"\d+ complete", plain)) == 1, plain[-1000:]  # one count line, not the table's as well
     assert "\x1b[" in raw  # coloured
 
 
