@@ -18,6 +18,10 @@ TOXIN = "Botox 100 units/2 mL was used. "
     ("Pain 7/10 -> 2/10 at 30 minutes.", "pain_scores", {"before 7/10 after 2/10"}),
     ("Pre-procedure pain 8/10. Post-procedure pain 1/10.", "pain_scores", {"before 8/10", "after 1/10"}),
     ("She rated her pain 3/10, down from 8/10, in recovery.", "pain_scores", {"before 8/10 after 3/10"}),
+    ("VAS 6/10 pre, 2/10 post.", "pain_scores", {"before 6/10", "after 2/10"}),
+    ("Pain before 7/10, after 2/10.", "pain_scores", {"before 7/10", "after 2/10"}),
+    ("NRS 8 -> 2 at 20 minutes.", "pain_scores", {"before 8/10 after 2/10"}),
+    ("VAS 7 pre-procedure, 2 post.", "pain_scores", {"before 7/10 after 2/10"}),
     ("Modified Ashworth 3 at the elbow flexors.", "functional_assessment", {"modified_ashworth"}),
     ("ODI 42% today; functional improvement since the last visit.", "functional_assessment", {"odi", "functional_change"}),
     (TOXIN + "100 units into the right gastrocnemius and 50 units to the soleus. Total 150 units.",
@@ -37,6 +41,8 @@ def test_policy_elements_found(checker, text, element, values):
     ("If she gets 80% relief from the block we will proceed with ablation.", "prior_block_relief"),
     ("The medial branch block was done with 0.5% bupivacaine.", "prior_block_relief"),
     ("Pain is 6/10.", "pain_scores"),  # no before or after: not the procedure's scores
+    ("NRS 8 today; she walks 2 blocks.", "pain_scores"),
+    ("Follow up in 2 weeks; pain 6/10 at rest.", "pain_scores"),
     ("We will measure the ODI at the next visit.", "functional_assessment"),
     ("Phenol 5 mL at the left tibial nerve; 100 units of heparin were given for the line.", "toxin_units"),
     ("Phenol 5 mL injected; no waste.", "wastage"),  # no toxin: no toxin wastage

@@ -27,6 +27,7 @@ _WORDS = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3})\s?%")
 _DURATION = re.compile(r"\b(\d{1,2})\s*(?:-\s*)?(months?|mos?|weeks?|wks?)\b", re.I)
 _SCORE = re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10\b")
+_BARE_SCORE = re.compile(r"(?<![\d/.])(10|\d(?:\.\d)?)(?![\d/.%])")  # after a named scale: "NRS 8 -> 2"
 _BEFORE_WORDS = re.compile(r"\b(pre|before|baseline|prior|from|initial|preprocedure|pre-procedure|preop)\b", re.I)
 _AFTER_WORDS = re.compile(r"\b(post|after|afterwards|following|postprocedure|post-procedure|postop|now|down|reduced|improved|decreased)\b", re.I)
 _UNITS = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)\s*(?:units?|u|iu)\b", re.I)
@@ -95,7 +96,7 @@ def parse_relief(value: str) -> Relief:
 
 
 def pain_scores(written: str) -> str | None:
-    scores = list(_SCORE.finditer(written))
+    scores = list(_SCORE.finditer(written)) or list(_BARE_SCORE.finditer(written))
     if not scores:
         return None
     if len(scores) >= 2:
@@ -104,11 +105,12 @@ def pain_scores(written: str) -> str | None:
         if "from" in between:  # "2/10, down from 8/10"
             return f"before {last[1]}/10 after {first[1]}/10"
         return f"before {first[1]}/10 after {last[1]}/10"
-    lead = written[: scores[0].start()]
-    if _AFTER_WORDS.search(lead):
-        return f"after {scores[0][1]}/10"
-    if _BEFORE_WORDS.search(lead):
-        return f"before {scores[0][1]}/10"
+    lead, trail = written[: scores[0].start()], written[scores[0].end():]  # "after 2/10", "2/10 post"
+    for words in (lead, trail):
+        if _AFTER_WORDS.search(words):
+            return f"after {scores[0][1]}/10"
+        if _BEFORE_WORDS.search(words):
+            return f"before {scores[0][1]}/10"
     return None
 
 
