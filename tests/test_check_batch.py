@@ -80,3 +80,16 @@ def test_check_batch_results_pickle_by_their_fields():
     assert pickle.loads(pickle.dumps(result)) == result
     evidence = result.elements["nerve_target"].evidence[0]
     assert evidence.__reduce__() == (type(evidence), tuple(getattr(evidence, f) for f in evidence.__slots__))
+
+
+def test_check_batch_error_records_keep_what_was_read(checker):
+    """A note with unreadable billed codes is an error record that still names its patient and date of
+    service (so a review queue can sort it), and says nothing of a procedure it did not read."""
+    note = NoteInput("n1", "export.csv:1", "Left obturator nerve phenol neurolysis.", "6464O-LT",
+                     service_date="06/01/2025", patient="p7")
+    record = to_record(checker.check(note))
+    assert record["status"] == "error" and record["error"]["kind"] == "bad_code"
+    assert (record["patient"], record["service_date"], record["service_date_source"]) == ("p7", "2025-06-01", "column")
+    assert record["procedure_documented"] is None
+    checked = to_record(checker.check(NoteInput("n2", "export.csv:2", "Left obturator nerve phenol neurolysis.", "64640-LT")))
+    assert checked["procedure_documented"] is True

@@ -52,6 +52,25 @@ def test_claims_parse_bad_line_raises(text, bad):
     assert f"'{bad}'" in err.message  # names the bad line
 
 
+@pytest.mark.parametrize("text, meant", [
+    ("6464O-LT", "64640"),  # the letter O for a zero
+    ("6449l", "64491"),  # a lower-case L for a one
+    ("64I93 x2", "64193"),
+    ("6464Z", None),  # no CPT code ends in Z; nothing to suggest
+])
+def test_claims_parse_a_letter_for_a_digit_is_a_bad_code(text, meant):
+    """'6464O' once passed as a code shape (four digits and a letter) and became an unsupported code."""
+    with pytest.raises(ClaimSyntaxError) as info:
+        parse_claims(text)
+    assert "is not a CPT or HCPCS code" in info.value.message
+    assert (f"did you mean {meant}" in info.value.message) if meant else "did you mean" not in info.value.message
+
+
+@pytest.mark.parametrize("code", ["0441T", "0213T", "3008F", "0001U", "0002M", "G0260", "J0585", "64640"])
+def test_claims_parse_every_code_category(code):
+    assert parse_claims(code) == (L(code),)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

@@ -48,6 +48,8 @@ CASES = [
     ("surrogate-code-jsonl", "n.jsonl", '{"id": "a", "text": "pain", "cpt": "64640\\udfff"}\n', {}, "encoding", "a"),
     ("surrogate-id-jsonl", "n.jsonl", '{"id": "\\ud800", "text": "pain"}\n', {}, "encoding", "row:1"),
     ("unsupported-gz", "n.parquet.gz", b"", {}, "unsupported", "file"),
+    ("nul-text-jsonl", "n.jsonl", '{"id": "a", "text": "pain \\u0000 here"}\n', {}, "encoding", "a"),
+    ("nul-in-csv-row", "n.csv", b"id,text\nA1,pain \x00 here\n", {}, "encoding", "row:1"),
 ]
 
 
@@ -127,3 +129,22 @@ def test_unreadable_folder_inside_a_walk(tmp_path, monkeypatch):
 def test_bad_option_raises_input_error():
     with pytest.raises(InputError):
         read_notes([], max_note_bytes=0)
+
+
+@pytest.mark.parametrize("name, content", [
+    ("n.csv", b"id,text\n" + b"".join(b"r%d,left obturator nerve phenol %s\n" % (i, b"\x00" if i == 2 else b"") for i in range(5))),
+    ("n.tsv", b"id\ttext\n" + b"".join(b"r%d\tleft obturator nerve phenol %s\n" % (i, b"\x00" if i == 2 else b"") for i in range(5))),
+])
+def test_a_stray_nul_costs_only_its_row(tmp_path, name, content):
+    """One NUL byte in an export once made the whole file a single 'binary' record."""
+    items = read(put(tmp_path, name, content))
+    assert len(items) == 5
+    errors = [i for i in items if isinstance(i, ReadError)]
+    assert [(e.kind, e.id) for e in errors] == [("encoding", f"{tmp_path / name}:3")]
+    assert "NUL" in errors[0].message and "obturator" not in errors[0].message
+
+
+def test_an_export_of_nuls_is_still_binary(tmp_path):
+    """UTF-16 without a byte order mark (half its bytes NUL) is not text to read row by row."""
+    [error] = read(put(tmp_path, "n.csv", "id,text\nA1,pain\n".encode("utf-16-le")))
+    assert error.kind == "binary"

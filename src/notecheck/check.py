@@ -146,22 +146,26 @@ class Checker:
             self._checked = n
             _freeze()
 
-    def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
+    def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = (), **read) -> NoteResult:
+        """The record of a note that could not be checked; ``read``: what was read of it all the same
+        (``patient``, ``service_date``, ``service_date_source``, ``warnings``)."""
         return printable(NoteResult(
             id=note_id, source=source, status="error", score=None, rules_version=self.rules.version,
-            error=NoteError(kind, message), columns=columns, profile=self.profile.name,
+            error=NoteError(kind, message), columns=columns, profile=self.profile.name, procedure_documented=None,
+            **read,
         ))
 
     def _result(self, note: NoteInput, doc) -> NoteResult:
         findings, documented = self.extractor(doc)
+        day, day_source, warnings = self._service_date(note)
         try:
             claims = parse_claims(note.codes) if note.codes else claims_in_text(note.text)
             if not claims and note.default_codes:
                 claims = parse_claims(note.default_codes)
         except ClaimSyntaxError as exc:
             return self.error_result(note.id, note.source, "bad_code", f"{note.source}: billed codes: {exc.message}",
-                                     note.columns)
-        day, day_source, warnings = self._service_date(note)
+                                     note.columns, patient=note.patient, warnings=warnings, service_date_source=day_source,
+                                     service_date=None if day is None else day.isoformat())
         codes, unsupported = audit(claims, findings, self.profile.scoring, day, note.text, self.edits)
         codes = note_checks(self.profile, codes, findings, note.text)
         if codes:

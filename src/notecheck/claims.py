@@ -14,8 +14,12 @@ from .caseless import Caseless, lowered
 from .errors import ClaimSyntaxError
 from .models import ClaimLine
 
+# CPT: five digits, or four and F (category II), T (category III), U (lab analyses) or M (multianalyte);
+# HCPCS level II: a letter and four digits
+_CODE = r"[0-9]{5}|[0-9]{4}[FTUM]|[A-Z][0-9]{4}"
+_LOOKALIKE = str.maketrans("OoIlL", "00111")  # letters typed for digits: 6464O, 6449l
 _LINE = re.compile(
-    r"^\s*\+?(?P<code>[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})(?P<mods>(?:\s*-\s*[0-9A-Z]{2})*)(?:\s*[x×*]\s*(?P<units>[0-9]{1,3}))?\s*$",
+    r"^\s*\+?(?P<code>" + _CODE + r")(?P<mods>(?:\s*-\s*[0-9A-Z]{2})*)(?:\s*[x×*]\s*(?P<units>[0-9]{1,3}))?\s*$",
     re.I,
 )
 _WORD_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -35,6 +39,7 @@ def parse_claims(text: str) -> tuple[ClaimLine, ...]:
             continue
         m = _LINE.match(part)
         if m is None:
+            _raise_for_lookalike(part)
             raise ClaimSyntaxError(
                 f"'{part.strip()}' is not a claim line. Write CODE[-MODIFIER...][ xUNITS], e.g. '64640-LT x2', "
                 "and separate lines with commas."
@@ -45,6 +50,17 @@ def parse_claims(text: str) -> tuple[ClaimLine, ...]:
             raise ClaimSyntaxError(f"'{part.strip()}': units must be at least 1.")
         lines.append(ClaimLine(m.group("code").upper(), mods, units))
     return tuple(lines)
+
+
+def _raise_for_lookalike(part: str) -> None:
+    """A code with a letter where CPT has a digit ("6464O-LT"): say which code was probably meant."""
+    code = re.match(r"\s*\+?([0-9A-Za-z]{5})(?![0-9A-Za-z])", part)
+    if code is None or re.fullmatch(_CODE, code[1], re.I):
+        return
+    meant = code[1].translate(_LOOKALIKE)
+    hint = f" (did you mean {meant}, with digits for the letters?)" if meant.isdigit() else ""
+    raise ClaimSyntaxError(f"'{code[1]}' is not a CPT or HCPCS code: a CPT code is five digits, or four digits and F, T, "
+                           f"U or M, and a HCPCS code a letter and four digits{hint}.")
 
 
 def claims_in_text(text: str) -> tuple[ClaimLine, ...]:

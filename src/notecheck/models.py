@@ -159,8 +159,9 @@ class NoteResult:
     error: NoteError | None = None
     unsupported_codes: tuple[str, ...] = ()  # billed codes with no rule file
     text: str | None = None  # kept only for renderers that show the note (html)
-    # whether the note documents a procedure performed in this encounter (a consult or a plan does not)
-    procedure_documented: bool = True
+    # whether the note documents a procedure performed in this encounter (a consult or a plan does not);
+    # None for a note that could not be checked (an error record)
+    procedure_documented: bool | None = True
     service_date: str | None = None  # ISO date that picked the rules; None: the newest rules of each code
     service_date_source: str = "none"  # "column" | "none" (no date given) | "unreadable" (see warnings)
     warnings: tuple[NoteWarning, ...] = ()

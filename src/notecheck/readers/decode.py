@@ -2,7 +2,8 @@
 
 Order: UTF-8 with BOM, UTF-16 with BOM, plain UTF-8, else legacy Windows-1252 (Latin-1 when
 a byte is undefined in Windows-1252). A file with NUL bytes and no UTF-16 BOM, or whose
-sample is mostly control bytes, is binary.
+sample is mostly control bytes, is binary; an export is binary only when NULs are more than a trace
+of its sample (UTF-16 without a BOM is half NULs), so that one stray NUL costs only the row holding it.
 
 Whole files (text notes) are decoded in one go with ``decode_bytes``. Exports are streamed
 with ``open_text``, which decides from the first ``SAMPLE_BYTES`` and decodes the rest with
@@ -23,21 +24,24 @@ from notecheck.readers.source import STREAM_ERRORS, ReadProblem, problem_from
 
 SAMPLE_BYTES = 64 * 1024
 BINARY_CONTROL_SHARE = 0.10
+EXPORT_NUL_SHARE = 0.10  # NULs in an export's sample past this share: a binary file (UTF-16 without a BOM is half NULs)
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 
 
-def detect(sample: bytes, label: str, complete: bool = True) -> str:
+def detect(sample: bytes, label: str, complete: bool = True, export: bool = False) -> str:
     """Return the codec name for a file starting with ``sample``; raise if it is binary.
 
     ``complete`` says ``sample`` is the whole file (else a multi-byte character may be cut
-    at its end).
+    at its end). In an ``export`` a few NUL bytes are let through: the rows holding them are
+    reported by ``has_undecodable``.
     """
     for bom, name in _BOMS:
         if sample.startswith(bom):
             return name
-    if b"\x00" in sample:
+    nuls = sample.count(b"\x00")
+    if nuls and (not export or nuls > EXPORT_NUL_SHARE * len(sample)):
         raise ReadProblem("binary", f"{label}: binary file (NUL bytes, no UTF-16 byte order mark)")
     if sample and len(_CONTROL.findall(sample)) / len(sample) > BINARY_CONTROL_SHARE:
         raise ReadProblem("binary", f"{label}: binary file (mostly non-text bytes)")
@@ -73,7 +77,7 @@ def open_text(binary: BinaryIO, label: str) -> TextIO:
     head, failure = _read_head(binary)
     if not head and failure is not None:
         raise problem_from(failure, label)
-    encoding = detect(head, label, complete=failure is not None or len(head) < SAMPLE_BYTES)
+    encoding = detect(head, label, complete=failure is not None or len(head) < SAMPLE_BYTES, export=True)
     if len(head) < SAMPLE_BYTES and not head.decode(encoding, "replace").strip():
         if failure is not None:
             raise problem_from(failure, label)
@@ -101,8 +105,8 @@ def _read_head(binary: BinaryIO) -> tuple[bytes, BaseException | None]:
 
 def has_undecodable(value: str) -> bool:
     """True if ``value`` holds bytes that did not fit the file's encoding, or any other lone surrogate
-    (a JSON ``"\\ud800"`` escape): no UTF-8 writer can write them."""
-    return SURROGATE.search(value) is not None
+    (a JSON ``"\\ud800"`` escape): no UTF-8 writer can write them; or a NUL, which no note holds."""
+    return "\x00" in value or SURROGATE.search(value) is not None
 
 
 class _HeadThenRest(io.RawIOBase):

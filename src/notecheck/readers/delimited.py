@@ -64,6 +64,10 @@ def read_delimited(binary: BinaryIO, label: str, delimiter: str | None, options:
             row += 1
             yield _error(label, row, found.kind, found.what)
             continue
+        if "\x00" in found:  # a stray NUL (Python 3.10's csv module refuses the whole line)
+            row += 1
+            yield _error(label, row, "encoding", "the row holds a NUL byte")
+            continue
         try:
             record = next(csv.reader((found,), delimiter=rows.delimiter, strict=True), [])
         except csv.Error:

@@ -56,7 +56,7 @@ def build_note(
     for role, name in columns.roles().items():
         if values.get(role) and has_undecodable(values[role]):
             return error("encoding", f"column '{name}' has bytes that do not fit the file's encoding, "
-                                     "or characters that are not valid Unicode")
+                                     "characters that are not valid Unicode, or a NUL byte")
     text = values["text"]
     if not text.strip():
         return error("empty", f"column '{columns.text}' is empty")

@@ -175,7 +175,7 @@ class RecordOut(BaseModel):
     score: int | None
     elements: dict[str, FindingOut]
     codes: list[CodeOut]
-    procedure_documented: bool  # does the note document a procedure done in this encounter (a consult does not)
+    procedure_documented: bool | None  # does the note document a procedure done in this encounter (a consult does not); null: an error record
     unsupported_codes: list[str]
     rules_version: str
     profile: str = ""
