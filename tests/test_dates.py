@@ -69,3 +69,15 @@ def test_dates_message_quotes_a_date_like_value():
 def test_dates_bad_date_format_is_refused(fmt):
     with pytest.raises(DateError):
         check_date_format(fmt)
+
+
+@pytest.mark.parametrize("value", ["06/01/2025", "06/01/2025 14:30", "06/01/2025 2:30 PM", "06/01/2025T14:30:00"])
+def test_dates_date_format_reads_the_date_part_before_a_time(value):
+    """--date-format %d/%m/%Y once read "06/01/2025" as January 6 but "06/01/2025 14:30" as June 1."""
+    assert parse_service_date(value, "%d/%m/%Y") == dt.date(2025, 1, 6)
+
+
+def test_dates_with_a_date_format_a_slash_date_is_never_read_month_first():
+    with pytest.raises(DateError, match="fits neither the format %d.%m.%Y"):
+        parse_service_date("06/01/2025", "%d.%m.%Y")
+    assert parse_service_date("2025-06-01", "%d.%m.%Y") == dt.date(2025, 6, 1)  # unambiguous forms still read

@@ -11,7 +11,8 @@ Forms read without options (a time part after the date is allowed and ignored):
 * month names: ``Jun 1, 2025``, ``June 1 2025``, ``1 Jun 2025``, ``01-JUN-2025``
 
 A day-first date (``13/06/2025``) is never guessed: give ``date_format`` (a ``strptime`` format such as
-``%d/%m/%Y``), which is tried first. Two-digit years are 2000-2068 for ``00``-``68`` and 1969-1999
+``%d/%m/%Y``), which is tried first, on the value and on its date part before a time. With a format given,
+a value with the ``06/01/2025`` shape that does not fit it is an error, never read month first. Two-digit years are 2000-2068 for ``00``-``68`` and 1969-1999
 otherwise (as ``strptime``'s ``%y``).
 """
 
@@ -63,11 +64,15 @@ def parse_service_date(value: str, date_format: str | None = None) -> dt.date:
     value only when it holds nothing but digits, date punctuation and month names)."""
     raw = value.strip()
     if date_format:
-        try:
-            return _checked(dt.datetime.strptime(raw, date_format).date())
-        except ValueError:
-            pass
+        for written in (raw, _without_time(raw)):  # "06/01/2025 14:30" under %d/%m/%Y: the date part
+            try:
+                return _checked(dt.datetime.strptime(written, date_format).date())
+            except ValueError:
+                pass
     for parse in (_iso, _us, _compact, _named):
+        if parse is _us and date_format:
+            # the user named how dates are written: a month-first guess could swap day and month
+            continue
         try:
             found = parse(raw)
         except ValueError:
@@ -78,6 +83,12 @@ def parse_service_date(value: str, date_format: str | None = None) -> dt.date:
     tried = f"the format {date_format} nor " if date_format else ""
     raise DateError(f"{describe(raw)} fits neither {tried}a known date form (YYYY-MM-DD, MM/DD/YYYY, YYYYMMDD); "
                     "name its form with --date-format, e.g. %d/%m/%Y")
+
+
+def _without_time(raw: str) -> str:
+    """``raw`` without a time after its date ("06/01/2025 2:30 PM", "2025-06-01T14:30")."""
+    m = re.match(r"(.+?)" + _TIME + r"$", raw)
+    return m[1] if m else raw
 
 
 def describe(raw: str) -> str:
