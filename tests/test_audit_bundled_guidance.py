@@ -70,11 +70,20 @@ def test_audit_bundled_guidance_near_misses(checker, note, codes):
 
 
 @pytest.mark.parametrize("codes", ["64640-LT, 76942", "64642-LT, 95874", "64620-LT, 77002, 77003"])
-def test_audit_guidance_codes_billed_with_others_are_not_scored(checker, codes):
+def test_audit_guidance_codes_billed_with_others_have_results_of_their_own(checker, codes):
+    """A guidance code billed beside its procedure once had no result: it vanished from the record and the
+    review queue. Every billed line has one, scored on the guidance code's own rule."""
     note = ARM if "64642" in codes else INTERCOSTAL if "64620" in codes else OBTURATOR
     result = check(checker, note, codes)
-    assert [c.code for c in result.codes] == [codes.split("-")[0]]
+    assert [c.code for c in result.codes] == [line.strip().split("-")[0] for line in codes.split(",")]
+    assert all(c.source == "billed" for c in result.codes)
     assert result.unsupported_codes == ()
+
+
+def test_audit_guidance_code_beside_its_procedure_without_imaging_is_incomplete(checker):
+    result = check(checker, "Left obturator nerve neurolysis with 5 mL of 6% phenol.", "64640-LT, 77002")
+    guidance = next(c for c in result.codes if c.code == "77002")
+    assert guidance.status == "incomplete" and "imaging" in guidance.missing
 
 
 @pytest.mark.parametrize("code", ["76942", "77002", "77003", "77012"])

@@ -67,7 +67,7 @@ def audit(
     if edits is not None:  # CMS's MUE and PTP tables: flags on the billed codes they concern
         extra = edit_flags(claims, edits, service_date)
         out = [replace(r, flags=r.flags + tuple(extra.pop(r.code, ()))) for r in results]
-        for flags in extra.values():  # a code with no result of its own (guidance checked with its procedure)
+        for flags in extra.values():  # a code with no result of its own (a deleted or unsupported code)
             for flag in flags:
                 k = next((i for i, r in enumerate(out) if r.code in flag.suggested_codes), 0)
                 if out:

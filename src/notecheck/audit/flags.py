@@ -21,8 +21,9 @@ def audit_claims(
 ) -> tuple[CodeResult, ...]:
     rules = [pack.code_rule(c.code, service_date) for c in claims]
     guidance = [(c, r) for c, r in zip(claims, rules) if r.family == "guidance"]
-    # guidance codes billed with a procedure are checked, not scored; billed alone they are scored
-    scored = [(c, r) for c, r in zip(claims, rules) if r.family != "guidance"] or guidance
+    # every billed line has a result: a guidance code is scored on its own rule (the imaging it needs),
+    # and what it means beside its procedure (bundled, an add-on without its primary) is flagged
+    scored = list(zip(claims, rules))
     billed = {c.code for c in claims}
     flags: list[list[Flag]] = [[] for _ in scored]
     first: dict[str, int] = {}
@@ -303,7 +304,7 @@ def _guidance_flags(guidance, scored, plan: Plan) -> list[tuple[int, Flag]]:
                 )))
     for r in addons:
         if not set(r.primary_codes) & billed:
-            out.append((0, Flag(
+            out.append((next(i for i, (c, _r) in enumerate(scored) if c.code == r.code), Flag(
                 "addon_without_primary",
                 f"{r.code} is an add-on code for {or_join([c for c in r.primary_codes if c in plan.rules] or r.primary_codes)}; "
                 f"none is billed with it.",
