@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from notecheck.cli import app
-from notecheck.models import CodeResult, ElementFinding, Evidence, Flag, NoteResult, NoteWarning
+from notecheck.models import CodeResult, ElementFinding, Evidence, Flag, NoteInput, NoteResult, NoteWarning
 from notecheck.renderers.csv_queue import CsvRenderer
 
 runner = CliRunner()
@@ -71,6 +71,19 @@ def test_renderers_csv_queue_missing_elements_carry_their_reason():
     [row] = rows([note("a", "incomplete", [code("incomplete", 50, missing=("consent", "imaging", "volume"))],
                        elements=elements)])
     assert row["missing"] == "consent (placeholder); imaging (negated, planned); volume"
+
+
+def test_renderers_csv_queue_says_when_no_procedure_is_documented(checker):
+    """A consult billed as a procedure: the queue once listed only the missing elements, not why."""
+    consult = checker.check(NoteInput("c1", "export.csv:1", "CONSULTATION\nHISTORY: right knee osteoarthritis. "
+                                      "ASSESSMENT: candidate for genicular nerve radiofrequency ablation. PLAN: "
+                                      "schedule genicular RFA next month.", "64624-RT", patient="p1"))
+    assert consult.procedure_documented is False
+    [row] = rows([consult])
+    assert row["missing"].startswith("no procedure documented in this note; ")
+    assert (row["patient"], row["procedure_documented"]) == ("p1", "false")
+    [done] = rows([note("a", "incomplete", [code("incomplete", 50, missing=("consent",))])])
+    assert done["missing"] == "consent" and done["procedure_documented"] == "true"
 
 
 def test_renderers_csv_queue_pass_through_columns_follow_source():

@@ -15,7 +15,7 @@ from ..models import CodeResult, NoteResult
 
 COLUMNS = ["id", "source", "note_status", "code", "modifiers", "units", "code_source", "status", "score",
            "missing", "flags", "suggested_codes", "flag_messages", "service_date", "service_date_source", "warnings",
-           "error", "profile", "policy_findings"]
+           "error", "profile", "policy_findings", "patient", "procedure_documented"]
 UNSUPPORTED = "unsupported"  # the row status of a billed code that has no rule file
 NO_RULE_FLAG = "no_rule_file"
 
@@ -30,10 +30,14 @@ def review_tier(status: str, flagged: bool) -> int:
     return min(tier, TIERS["flagged"]) if flagged else tier
 
 
+NOT_DOCUMENTED = "no procedure documented in this note"  # first of the missing labels of a consult's code
+
+
 def missing_labels(result: NoteResult, code: CodeResult) -> list[str]:
     """Each missing element with why its mentions did not count: ``consent (placeholder)``,
-    ``imaging (negated, planned)``; a bare name when nothing was mentioned at all."""
-    labels = []
+    ``imaging (negated, planned)``; a bare name when nothing was mentioned at all. A note that documents
+    no procedure (a consult, a plan) says so first: that is why its code's elements are missing."""
+    labels = [NOT_DOCUMENTED] if code.missing and result.procedure_documented is False else []
     for element in code.missing:
         finding = result.elements.get(element)
         reasons = dict.fromkeys(ev.reason for ev in finding.excluded if ev.reason) if finding else {}
@@ -50,6 +54,8 @@ def queue_rows(result: NoteResult) -> list[dict]:
         "id": result.id, "source": result.source, "note_status": result.status, "profile": result.profile,
         "service_date": result.service_date or "", "service_date_source": result.service_date_source,
         "warnings": " | ".join(f"{w.kind}: {w.message}" for w in result.warnings),
+        "patient": result.patient or "",
+        "procedure_documented": "" if result.procedure_documented is None else str(result.procedure_documented).lower(),
         **{KEPT + name: value or "" for name, value in result.columns},
     }
     if result.error is not None:
