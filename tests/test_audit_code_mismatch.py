@@ -109,3 +109,22 @@ def test_audit_code_mismatch_one_name_written_twice_is_one_muscle(checker):
             "(again under EMG), and the biceps.")
     assert mismatch(checker, note, "64642-LT") == []
     assert [f.suggested_codes for f in mismatch(checker, note, "64644-LT")] == [("64642",)]
+
+
+@pytest.mark.parametrize("note,codes", [
+    # no agent written: the target fits the billed code, and nothing tells a neurolysis from a cryoablation
+    ("Left tibial nerve neurolysis for ankle clonus. Under ultrasound, 3 mL was injected at the left tibial nerve.",
+     "64640-LT"),
+    ("Right suprascapular nerve block. Under ultrasound, 5 mL was injected at the right suprascapular nerve.", "64418-RT"),
+])
+def test_audit_code_mismatch_not_from_a_missing_agent(checker, note, codes):
+    """Both once got a code_mismatch suggesting cryoablation (0441T, 0440T); the agent is what is missing."""
+    result = checker.check(PRE + note, codes=codes)
+    assert mismatch(checker, note, codes) == []
+    assert "agent" in result.codes[0].missing
+
+
+def test_audit_code_mismatch_without_an_agent_names_the_target(checker):
+    note = "Right tibial nerve block. Under ultrasound, 5 mL was injected at the right tibial nerve."
+    [flag] = mismatch(checker, note, "64418-RT")
+    assert "the tibial nerve, which 64418 does not cover (no agent is written)" in flag.message

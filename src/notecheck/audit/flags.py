@@ -71,8 +71,11 @@ def _claim_text(claim: ClaimLine) -> str:
 
 def _code_mismatch(rule: CodeFile, plan: Plan, billed: set[str]) -> Flag | None:
     supported = plan.supported
-    if not supported and not plan.doc.agents:  # no agent written at all: judge by the target alone
+    agentless = not supported and not plan.doc.agents
+    if agentless:  # no agent written at all: judge by the target alone
         targets = [s for s in plan.doc.sites if s.element == "nerve_target"]
+        if not rule.targets or any(s.value in rule.targets for s in targets):
+            return None  # the target fits: without an agent nothing tells a block from a neurolysis or cryoablation
         supported = frozenset(c for s in targets for c in plan.fits(s, any_agent=True))
     if not supported or rule.code in supported or (rule.addon and plan.kind_fits(rule)):
         return None
@@ -82,6 +85,9 @@ def _code_mismatch(rule: CodeFile, plan: Plan, billed: set[str]) -> Flag | None:
         return None  # a destruction code for a block: non_destructive_modality says so and names the block code
     better = sorted(supported - billed) or sorted(supported)
     why = "; ".join(dict.fromkeys(line.reason for line in plan.lines if line.rule.code in better))
+    if not why and agentless:
+        named = or_join(sorted({s.value.replace("_", " ") for s in targets}))
+        why = f"the {named}, which {rule.code} does not cover (no agent is written)"
     if not why:
         why = "a target that another code names"
     return Flag(
