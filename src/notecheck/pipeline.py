@@ -35,7 +35,7 @@ SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MODIFIERS_KEY = "notecheck_modifiers"
-MENTIONS_KEY = "notecheck_mentions"  # (start, end, element) of each mention, as plain tuples
+MENTIONS_KEY = "notecheck_mentions"  # (start, end, element, value) of each mention, as plain tuples
 
 
 class _KeepText:
@@ -52,6 +52,14 @@ class _KeepText:
 
 def doc_text(doc: Doc) -> str:
     return doc.user_data.get(TEXT_KEY) or doc.text
+
+
+def mentions_of(doc: Doc) -> list[tuple[int, int, str, str]]:
+    """``(start, end, element, value)`` of each mention in token order: ``doc.spans["notecheck"]`` as plain values."""
+    found = doc.user_data.get(MENTIONS_KEY)
+    if found is None:
+        found = [(s.start, s.end, s.label_, s.kb_id_) for s in doc.spans[SPAN_GROUP]]
+    return found
 
 
 def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
@@ -213,7 +221,7 @@ class TermMatcher:
                     spans.append((start, end, element, value))
         spans.sort()
         doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
-        doc.user_data[MENTIONS_KEY] = [(s, e, el) for s, e, el, _v in spans]
+        doc.user_data[MENTIONS_KEY] = spans
         return doc
 
 
@@ -230,9 +238,7 @@ class SentenceContext:
         self.engine = ContextEngine(nlp, rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = doc.user_data.get(MENTIONS_KEY)
-        if mentions is None:
-            mentions = [(s.start, s.end, s.label_) for s in doc.spans[SPAN_GROUP]]
+        mentions = [(s, e, el) for s, e, el, _v in mentions_of(doc)]
         if mentions:
             doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions)
         return doc
