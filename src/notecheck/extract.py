@@ -438,7 +438,15 @@ def _with_reason(ev: Evidence, reason: str) -> Evidence:
     return Evidence(ev.start, ev.end, ev.text, ev.section, ev.value, reason)
 
 
+_NOT_FOUND: dict[str, ElementFinding] = {}  # element -> its finding in a note that never mentions it (shared)
+
+
 def _finding(element: str, evs: list[Evidence]) -> ElementFinding:
+    if not evs:
+        found = _NOT_FOUND.get(element)
+        if found is None:
+            found = _NOT_FOUND[element] = ElementFinding(element=element, present=False)
+        return found
     evs.sort(key=lambda e: e.start)
     kept = tuple(e for e in evs if e.reason is None)
     values: dict[str, None] = {}

@@ -116,6 +116,8 @@ class Documentation:
         self.text = text
         self.lowered = text.lower()
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
+        self._segments: dict[tuple[int, int], str] = {}  # (start, shift) -> _segment; mentions share sentences
+        self._levels_of: dict[str, list[tuple[int, int]]] = {}  # segment -> levels_in
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
         target_terms = pack.terms["nerve_target"]
@@ -161,6 +163,18 @@ class Documentation:
 
     def _segment(self, start: int, shift: int = 0) -> str:
         """The sentence (or line) holding ``start``, or the non-empty one ``shift`` sentences before or after it."""
+        found = self._segments.get((start, shift))
+        if found is None:
+            found = self._segments[start, shift] = self._find_segment(start, shift)
+        return found
+
+    def _levels_in(self, segment: str) -> list[tuple[int, int]]:
+        found = self._levels_of.get(segment)
+        if found is None:
+            found = self._levels_of[segment] = levels_in(segment)
+        return found
+
+    def _find_segment(self, start: int, shift: int) -> str:
         b = self._bounds
         k = bisect.bisect_left(b, start)
         step = -1 if shift < 0 else 1
@@ -178,13 +192,13 @@ class Documentation:
 
     def _levels(self, ev: Evidence) -> tuple[int, ...]:
         out: set[int] = set()
-        for lo, hi in levels_in(self._segment(ev.start)):
+        for lo, hi in self._levels_in(self._segment(ev.start)):
             out.update(range(lo, hi + 1))
         return tuple(sorted(out))
 
     def _near_levels(self, ev: Evidence) -> tuple[tuple[int, int], ...]:
         for shift in (0, -1, 1, -2):
-            found = levels_in(self._segment(ev.start, shift))
+            found = self._levels_in(self._segment(ev.start, shift))
             if found:
                 return tuple(found)
         return ()
