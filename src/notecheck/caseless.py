@@ -39,8 +39,12 @@ class Caseless:
         """Matches in ``text`` (``lower`` is ``lowered(text)``); with an anchor, only within about 60
         characters of each place it occurs."""
         rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
-        if self.needs is not None and subject is lower and not any(w in lower for w in self.needs):
-            return
+        if self.needs is not None and subject is lower:
+            for word in self.needs:
+                if word in lower:
+                    break
+            else:
+                return
         if anchor is None or lower is None:
             yield from rx.finditer(subject)
             return

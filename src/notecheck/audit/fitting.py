@@ -5,7 +5,7 @@ Everything that tells one code from another is read from the code files (see the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..rules import CodeFile, RulePack
@@ -357,7 +357,7 @@ class Plan:
             if s.element == "muscles" and s.region == region:
                 for side in sorted(s.sides) or [None]:
                     key = (side, s.limb) if region == "extremity" else (None, None)
-                    groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
+                    groups.setdefault(key, []).append(s.evolve(sides=frozenset({side} if side else ())))
         return groups
 
     def _listed_muscles(self) -> None:

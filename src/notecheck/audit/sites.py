@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..models import ElementFinding, Evidence
 from ..rules import RulePack
@@ -67,6 +67,13 @@ class Site:
     term_region: str | None = None  # the region the term itself names ("caudal": sacral; elements `spine_region`)
     note_regions: frozenset[str] = frozenset()  # regions of the other mentions of the same target, when they agree
     joint_words: bool = False  # "joint" or "facet" written in its sentence: written ranges are joints
+
+    def evolve(self, **changes) -> Site:
+        """``dataclasses.replace(self, **changes)`` without its look-up of the fields on every call (the audit
+        makes a Site per mention and side). Site has no ``__post_init__``, so the two are the same."""
+        new = object.__new__(Site)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
     @property
     def spine_regions(self) -> frozenset[str]:
@@ -149,7 +156,7 @@ class Documentation:
                  for e in findings["muscles"].evidence + findings["muscles"].excluded
                  if e.value and e.reason in (None, "no_chemodenervation_agent")]
         # each side counts apart (the right and left trapezius are two muscles)
-        self.named_muscles = [replace(m, sides=frozenset({side})) if side else m
+        self.named_muscles = [m.evolve(sides=frozenset({side})) if side else m
                               for m in self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
                               for side in (sorted(m.sides) or [None])]
         self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
@@ -283,7 +290,7 @@ class Documentation:
             else:
                 found = frozenset()
             last[site.element] = found
-            out.append(replace(site, sides=found))
+            out.append(site.evolve(sides=found))
         return out
 
 
@@ -362,5 +369,5 @@ def _share_regions(sites: list[Site]) -> list[Site]:
     for s in sites:
         if s.spine_regions:
             regions.setdefault(s.value, set()).add(s.spine_regions)
-    return [replace(s, note_regions=next(iter(regions[s.value])))
+    return [s.evolve(note_regions=next(iter(regions[s.value])))
             if not s.spine_regions and len(regions.get(s.value, ())) == 1 else s for s in sites]
