@@ -5,7 +5,8 @@ gives, on the gold and demo notes.
   array, where it read the Spans of ``doc.spans["notecheck"]``;
 - the codes a site may fit come from tables built once per rule set (``fitting.Candidates``), where each
   site filtered every code's rules;
-- a Site is copied with ``Site.evolve``, where it was ``dataclasses.replace``.
+- a Site is copied with ``Site.evolve``, where it was ``dataclasses.replace``;
+- a regex that matches nowhere in a note is not run on each of its sentences.
 """
 
 from __future__ import annotations
@@ -73,6 +74,21 @@ def test_fast_paths_candidate_codes_are_the_plain_filter():
     assert list(candidates.catch_all) == [r for r in primary if not r.targets and not r.unlisted]
     assert candidates.unlisted is next((r for r in rules.values() if r.unlisted), None)
     assert Candidates(rules).catch_all == candidates.catch_all
+    assert list(candidates.listed_muscles) == [r for r in rules.values() if r.muscles is not None and r.muscles.values]
+    assert list(candidates.counted_muscles) == [r for r in rules.values() if r.muscles is not None
+                                                and not r.muscles.values and not r.targets]
+    assert candidates.listed_muscles and candidates.counted_muscles
+
+
+def test_fast_paths_sites_skip_no_search_that_could_match(checker, monkeypatch):
+    """A regex that matches nowhere in the note is not run on its sentences: the sites come out as when
+    every sentence is searched."""
+    docs = [Documentation(checker.extractor(checker.nlp(t))[0], PACK, t) for t in TEXTS]
+    monkeypatch.setattr(Documentation, "_anywhere", lambda self, rx: True)
+    plain = [Documentation(checker.extractor(checker.nlp(t))[0], PACK, t) for t in TEXTS]
+    assert [[vars(s) for s in d.sites] for d in docs] == [[vars(s) for s in d.sites] for d in plain]
+    assert any(s.near_levels for d in docs for s in d.sites) and any(s.region_words for d in docs for s in d.sites)
+    assert any(not d._found.get(rx, True) for d in docs for rx in d._found)
 
 
 def test_fast_paths_site_evolve_is_dataclasses_replace(checker):

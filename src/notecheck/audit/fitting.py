@@ -48,8 +48,9 @@ def codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[s
 
 
 class Candidates:
-    """The codes a nerve target or joint may fit (``Plan.fits``), in rule order: primary codes that are no
-    muscle-only, chemodenervation or same-as code; those that name each target; and the catch-alls."""
+    """The codes a site may fit, in rule order, worked out once per rule set: for a nerve target or joint
+    (``Plan.fits``) the primary codes that are no muscle-only, chemodenervation or same-as code, those that
+    name each target, and the catch-alls; for muscles the codes that list them and those that count them."""
 
     def __init__(self, rules: dict[str, CodeFile]):
         self.primary = tuple(r for r in rules.values() if (r.muscles is None or r.targets) and not r.addon
@@ -60,6 +61,10 @@ class Candidates:
                 self.naming[target] = (*self.naming.get(target, ()), r)
         self.catch_all = tuple(r for r in self.primary if not r.targets and not r.unlisted)
         self.unlisted = next((r for r in rules.values() if r.unlisted), None)
+        # chemodenervation: codes that list their muscles (head and neck), and codes by muscle count and region
+        self.listed_muscles = tuple(r for r in rules.values() if r.muscles is not None and r.muscles.values)
+        self.counted_muscles = tuple(r for r in rules.values()
+                                     if r.muscles is not None and not r.muscles.values and not r.targets)
 
 
 def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
@@ -364,8 +369,7 @@ class Plan:
         """Codes that list their muscles (head and neck): each fits the documented muscles it lists when the
         note holds one of its ``requires_terms`` (chronic migraine, dystonia), one line per side when it takes
         side modifiers."""
-        rules = [r for r in self.rules.values() if r.muscles is not None and r.muscles.values and self._agent_ok(r)
-                 and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
+        rules = [r for r in self.candidates.listed_muscles if self._agent_ok(r) and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
         for rule in rules:
             sites = [s for s in self.doc.sites if s.element == "muscles" and s.value in rule.muscles.values]
             if not sites:
@@ -386,8 +390,7 @@ class Plan:
 
     def _muscles(self) -> None:
         self._listed_muscles()
-        muscle_rules = [r for r in self.rules.values()
-                        if r.muscles is not None and not r.muscles.values and not r.targets and self._agent_ok(r)]
+        muscle_rules = [r for r in self.candidates.counted_muscles if self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]

@@ -125,6 +125,7 @@ class Documentation:
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
         self._segments: dict[tuple[int, int], str] = {}  # (start, shift) -> _segment; mentions share sentences
         self._levels_of: dict[str, list[tuple[int, int]]] = {}  # segment -> levels_in
+        self._found: dict[re.Pattern, bool] = {}  # regex -> whether it matches anywhere in the note
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
         target_terms = pack.terms["nerve_target"]
@@ -144,7 +145,7 @@ class Documentation:
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
                     region_words=self._region_words(ev), term_region=target.spine_region if target else None,
-                    joint_words=bool(_JOINT_WORD.search(self._segment(ev.start))),
+                    joint_words=self._anywhere(_JOINT_WORD) and bool(_JOINT_WORD.search(self._segment(ev.start))),
                 ))
         raw.sort(key=lambda s: s.start)
         side_evidence = [e for e in findings["laterality"].evidence if e.value]
@@ -175,7 +176,17 @@ class Documentation:
             found = self._segments[start, shift] = self._find_segment(start, shift)
         return found
 
+    def _anywhere(self, rx: re.Pattern) -> bool:
+        """Whether ``rx`` matches anywhere in the note. A segment runs from a boundary (line break, . ; ! ?) to
+        the next, so where this is False no segment holds a match either and none needs searching."""
+        found = self._found.get(rx)
+        if found is None:
+            found = self._found[rx] = rx.search(self.text) is not None
+        return found
+
     def _levels_in(self, segment: str) -> list[tuple[int, int]]:
+        if not self._anywhere(_LEVEL):
+            return []
         found = self._levels_of.get(segment)
         if found is None:
             found = self._levels_of[segment] = levels_in(segment)
@@ -211,6 +222,8 @@ class Documentation:
         return ()
 
     def _region_words(self, ev: Evidence) -> frozenset[str]:
+        if not self._anywhere(_REGION_WORD):
+            return frozenset()
         for shift in (0, -1, 1):
             words = {m.group(1).lower() for m in _REGION_WORD.finditer(self._segment(ev.start, shift))}
             if words:
@@ -220,6 +233,8 @@ class Documentation:
     def _interspaces(self, ev: Evidence) -> frozenset[int]:
         """Numbered interspaces written in the site's sentence, else in the next one ("Intercostal block,
         left." then "... injected in the spaces four to eight")."""
+        if not self._anywhere(_INTERSPACE):
+            return frozenset()
         for shift in (0, 1):
             found = self._interspaces_in(self._segment(ev.start, shift))
             if found:
