@@ -11,7 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from spacy.attrs import IDX, LENGTH, LOWER, NORM
+import numpy as np
+from spacy.attrs import IDX, LENGTH, LOWER, NORM, SENT_START
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
@@ -23,7 +24,6 @@ from .pipeline import (
     known_labels,
     mentions_of,
     normalize_label,
-    sentence_starts,
 )
 from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
@@ -74,12 +74,12 @@ class _Sentences:
     def __init__(self, doc: Doc, text: str):
         self.doc = doc
         self.doc_text = text
-        self.starts = sentence_starts(doc).tolist()
+        arr = doc.to_array([SENT_START, LOWER, NORM, IDX, LENGTH])  # one read; SENT_START -1 comes out as 2**64-1
+        self.starts = np.flatnonzero(arr[:, 0] == 1).tolist()
         self.ends = self.starts[1:] + [len(doc)]
-        self.keys = doc.to_array([LOWER, NORM])
-        chars = doc.to_array([IDX, LENGTH])
-        self.char_starts = chars[:, 0].tolist()
-        self.char_ends = (chars[:, 0] + chars[:, 1]).tolist()
+        self.keys = arr[:, 1:3]
+        self.char_starts = arr[:, 3].tolist()
+        self.char_ends = (arr[:, 3] + arr[:, 4]).tolist()
         self._words: dict[int, frozenset[int]] = {}
 
     def index(self, token_i: int) -> int:

@@ -236,11 +236,6 @@ class TermMatcher:
         return doc
 
 
-def sentence_starts(doc: Doc) -> np.ndarray:
-    """Token indices where sentences start, from one array read (``doc.sents`` builds Spans)."""
-    return np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1)
-
-
 class SentenceContext:
     """The context engine (notecheck/context.py) over the Doc's mentions. The links are kept in
     ``doc.user_data`` as plain values (read them with ``modifiers_of``) so that a Doc still pickles."""
