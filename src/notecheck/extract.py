@@ -68,6 +68,9 @@ class _Section:
     elements: frozenset[str] | None = None
 
 
+_LABELS_KEPT = 20_000  # header labels whose meaning is kept (a pack's labels, and what notes write)
+
+
 class _Sentences:
     """Sentence bounds and words of a Doc, read once from arrays (``Span.sent`` walks the Doc on every call)."""
 
@@ -182,6 +185,9 @@ class Extractor:
         self.requires_agent_kind = {
             n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
         }
+        # what each header label means, worked out the first time it is met (templates repeat their labels)
+        self._opens: dict[str, tuple | None] = {}
+        self._label_elements: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ sections
 
@@ -189,22 +195,37 @@ class Extractor:
         starts: list[int] = []
         secs: list[_Section] = []
         for start, _end, label in doc.user_data.get(HEADERS_KEY, ()):
-            spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
-            if spec is None and self.label_element(label):
+            opens = self._opens.get(label, False)
+            if opens is False:
+                opens = self._section_opened(label)
+                if len(self._opens) > _LABELS_KEPT:
+                    self._opens.clear()
+                self._opens[label] = opens
+            if opens is None:
                 continue  # a template field such as "Volume:" stays in the section around it
-            if spec is None:
-                sec = _Section(start, "other", None, ())
-            else:
-                sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless),
-                               frozenset(spec.elements) if spec.elements is not None else None)
             starts.append(start)
-            secs.append(sec)
+            secs.append(_Section(start, *opens))
         return starts, secs
 
+    def _section_opened(self, label: str) -> tuple | None:
+        """``(name, category, unless, elements)`` of the section a header opens, or None for a template field."""
+        spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
+        if spec is None and self.label_element(label):
+            return None
+        if spec is None:
+            return "other", None, ()
+        return (spec.name, spec.category, tuple(w.lower() for w in spec.unless),
+                frozenset(spec.elements) if spec.elements is not None else None)
+
     def label_element(self, label: str) -> str | None:
-        found = self.element_of_label.get(label)
-        if found is None:
-            found = next((el for w, el in self.label_contains if w in label), None)
+        found = self._label_elements.get(label, False)
+        if found is False:
+            found = self.element_of_label.get(label)
+            if found is None:
+                found = next((el for w, el in self.label_contains if w in label), None)
+            if len(self._label_elements) > _LABELS_KEPT:
+                self._label_elements.clear()
+            self._label_elements[label] = found
         return found
 
     # ------------------------------------------------------------------ mentions
