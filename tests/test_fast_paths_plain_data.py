@@ -102,3 +102,16 @@ def test_fast_paths_site_evolve_is_dataclasses_replace(checker):
             fast, plain = site.evolve(**{name: value}), dataclasses.replace(site, **{name: value})
             assert fast == plain and vars(fast) == vars(plain) and getattr(fast, name) == value
         assert vars(site) == vars(dataclasses.replace(site))  # the original is left as it was
+
+
+def test_fast_paths_site_hints_hold_for_every_match():
+    """What ``Documentation._anywhere`` tests on a lower-cased ASCII note is in every match of its regex."""
+    from notecheck.audit.sites import _HINTS
+
+    matched = 0
+    for rx, hint in _HINTS.items():
+        for text in TEXTS + ["L4-5", "C3 to C6", "Web space", "INTERMETATARSAL", "LumboSacral", "zygapophyseal"]:
+            for m in rx.finditer(text):
+                assert hint(m.group().lower()), (rx.pattern, m.group())
+                matched += 1
+    assert matched > 100

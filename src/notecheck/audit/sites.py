@@ -44,6 +44,13 @@ _TEMPERATURE = re.compile(r"\b([0-9]{2,3})\s?(?:°|º|degrees?\b|deg\b|o?C\b)", 
 _COOLED = re.compile(r"\bcooled\b", re.I)
 BOUNDARY = re.compile(r"\n|[.;!?](?=\s|,|$)")
 _PLURAL = ("nerves", "branches", "rami", "blocks", "ganglia")
+# what every match of a regex holds, tested on the lower-cased text of an ASCII note (Documentation._anywhere)
+_HINTS = {
+    _LEVEL: re.compile(r"[ctls][0-9]").search,
+    _INTERSPACE: lambda low: "space" in low or "intermetatarsal" in low,
+    _REGION_WORD: lambda low: "cervical" in low or "thoracic" in low or "lumbar" in low or "sacral" in low,
+    _JOINT_WORD: lambda low: "joint" in low or "facet" in low or "zygapophys" in low,
+}
 _BETWEEN_SIDES = re.compile(r"^[\s,/&]*(?:and|&|,|/)?[\s,/&]*$", re.I)
 
 
@@ -177,11 +184,14 @@ class Documentation:
         return found
 
     def _anywhere(self, rx: re.Pattern) -> bool:
-        """Whether ``rx`` matches anywhere in the note. A segment runs from a boundary (line break, . ; ! ?) to
-        the next, so where this is False no segment holds a match either and none needs searching."""
+        """Whether ``rx`` may match somewhere in the note. A segment runs from a boundary (line break, . ; ! ?)
+        to the next, so where this is False no segment holds a match either and none needs searching. In ASCII
+        text, ignoring case is lower-casing, and the lower-cased note is tested for what every match holds."""
         found = self._found.get(rx)
         if found is None:
-            found = self._found[rx] = rx.search(self.text) is not None
+            hint = _HINTS.get(rx)
+            found = bool(hint(self.lowered)) if hint is not None and self.text.isascii() else rx.search(self.text) is not None
+            self._found[rx] = found
         return found
 
     def _levels_in(self, segment: str) -> list[tuple[int, int]]:
