@@ -1,11 +1,12 @@
 """Where the notecheck path spends its time: per-stage timings, then a cProfile of the scan.
 
-    .venv/bin/python bench/hotspots.py --notes 2000 [--top 25]
+    .venv/bin/python bench/hotspots.py --notes 2000 [--top 25] [--words 100]
 
 Stages are timed by hand on the same notes (no profiler overhead): reading the files, the tokenizer,
 each pipeline component, the extractor, claims + audit + result, and rendering a JSONL record.
 Then `notecheck.scan` (jobs=1) over the same folder runs under cProfile; the top functions by own
-time and by cumulative time are printed. Prints to stdout only; nothing is written to RESULTS.md.
+time and by cumulative time are printed. ``--words N`` makes every generated note about N words
+(default: 100-800, 450 on average). Prints to stdout only; nothing is written to RESULTS.md.
 """
 
 from __future__ import annotations
@@ -92,8 +93,10 @@ def main(argv=None) -> int:
     ap.add_argument("--notes", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--words", type=int, default=None, help="every generated note about this many words")
     args = ap.parse_args(argv)
-    every = list(generate(args.notes, seed=args.seed)) + load_real_notes()
+    sizes = {} if args.words is None else {"min_words": args.words, "max_words": args.words}
+    every = list(generate(args.notes, seed=args.seed, **sizes)) + ([] if args.words else load_real_notes())
     with tempfile.TemporaryDirectory(prefix="notecheck-prof-") as tmp:
         folder = Path(tmp) / "notes"
         folder.mkdir()

@@ -110,3 +110,44 @@ def test_fast_paths_what_they_leave_on_the_doc_is_plain_and_pickles(checker):
     again = pickle.loads(pickle.dumps(doc))
     assert again.user_data[MODIFIERS_KEY] == doc.user_data[MODIFIERS_KEY]
     assert [(s.start, s.end, s.label_) for s in again.spans["notecheck"]] == [(s.start, s.end, s.label_) for s in doc.spans["notecheck"]]
+
+
+def _gold_texts() -> list[str]:
+    import json
+
+    gold = Path(__file__).resolve().parents[1] / "corpora" / "gold"
+    return [json.loads(line)["text"] for p in sorted(gold.rglob("*.jsonl")) for line in p.open(encoding="utf-8")
+            if line.strip() and "text" in json.loads(line)]
+
+
+def test_fast_paths_needed_words_are_in_every_match_of_the_pack_regexes():
+    """A regex is skipped on a note holding none of its needed words: each match on the gold and demo notes
+    holds one of them (and some regexes do name some, or the skip would do nothing)."""
+    from notecheck.caseless import needed_words
+
+    texts = [p.read_text(encoding="utf-8") for p in DEMO] + _gold_texts()
+    named = 0
+    for regex, _anchor in REGEXES:
+        needs = needed_words(regex)
+        if needs is None:
+            continue
+        named += 1
+        plain = re.compile(regex, re.IGNORECASE)
+        for text in texts:
+            for m in plain.finditer(text):
+                assert any(w in m.group().lower() for w in needs), (regex, needs)
+    assert named >= len(REGEXES) // 3
+
+
+@pytest.mark.parametrize("regex, needs", [
+    (r"\bentire vial (?:was )?(?:used|administered)\b", ("entire vial ",)),
+    (r"\d+\s*(?:units?|iu)\b[^.]{0,30}?\b(?:wasted|discarded)\b", ("discarded", "wasted")),
+    (r"(?:no\s+)?contrast", ("contrast",)),
+    (r"(?<=phenol )\d+", None),  # a lookbehind's words are not in the match
+    (r"(?i:phenol)\d", None),  # nor words under an inline flag
+    (r"\d+|mL", None),  # a branch that needs no word
+])
+def test_fast_paths_needed_words_of_a_regex(regex, needs):
+    from notecheck.caseless import needed_words
+
+    assert needed_words(regex) == needs

@@ -9,6 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+try:
+    from re import _parser as _sre_parse  # Python 3.11+
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_C = _sre_parse  # opcodes: LITERAL, SUBPATTERN, BRANCH, MAX_REPEAT ...
+
 
 def lowered(text: str) -> str | None:
     """``text.lower()``, or None where lower-casing changes the length (a few Unicode letters do), since
@@ -25,11 +32,19 @@ class Caseless:
         self.any_case = re.compile(regex, re.IGNORECASE)
         has_upper = re.search(r"[A-Z]", re.sub(r"\\.", "", regex)) is not None  # \S, \D ... are not letters
         self.lower_case = None if has_upper else re.compile(regex)
+        # words one of which every match holds: a text without any of them is not searched at all
+        self.needs = needed_words(regex) if self.lower_case else None
 
     def finditer(self, text: str, lower: str | None, anchor: str | None = None) -> Iterator[re.Match]:
         """Matches in ``text`` (``lower`` is ``lowered(text)``); with an anchor, only within about 60
         characters of each place it occurs."""
         rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
+        if self.needs is not None and subject is lower:
+            for word in self.needs:
+                if word in lower:
+                    break
+            else:
+                return
         if anchor is None or lower is None:
             yield from rx.finditer(subject)
             return
@@ -46,3 +61,51 @@ class Caseless:
             at = lower.find(anchor, at + 1)
         for start, stop in windows:
             yield from rx.finditer(subject, start, stop)
+
+
+def needed_words(regex: str, most: int = 12) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``regex`` contains, or None when the regex names none (or more
+    than ``most``). ``\bentire vial (?:was )?used`` -> ("entire vial ",); ``(?:wasted|discarded)\b`` ->
+    ("wasted", "discarded"). Read from the parsed regex: a run of literal characters, a group, a repeat
+    taken at least once, or an alternation each branch of which needs one; lookarounds and flags count for
+    nothing. Used only to skip a search that cannot match, so it errs towards None."""
+    try:
+        parsed = _sre_parse.parse(regex)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:  # (?i) on the lower-cased text: a few letters fold to others
+        return None
+    found = _needed(list(parsed))
+    return tuple(sorted(found)) if found and len(found) <= most else None
+
+
+def _needed(items: list) -> frozenset[str] | None:
+    """The most selective set of strings, one of which a match of the sequence ``items`` holds (or None)."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            options.append(frozenset(("".join(run),)))
+            run.clear()
+
+    for op, av in items:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        inner = None
+        if op is _C.SUBPATTERN and not av[1] and not av[2]:  # a group without inline flags
+            inner = _needed(list(av[3]))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1:
+            inner = _needed(list(av[2]))
+        elif op is _C.BRANCH:
+            branches = [_needed(list(b)) for b in av[1]]
+            if all(branches):
+                inner = frozenset().union(*branches)
+        if inner:
+            options.append(inner)
+    flush()
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))

@@ -11,12 +11,20 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from spacy.attrs import LOWER, NORM
+import numpy as np
+from spacy.attrs import IDX, LENGTH, LOWER, NORM, SENT_START
 from spacy.strings import get_string_id
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from .models import ELEMENTS, ElementFinding, Evidence
-from .pipeline import HEADERS_KEY, SPAN_GROUP, doc_text, known_labels, modifiers_of, normalize_label, sentence_starts
+from .pipeline import (
+    HEADERS_KEY,
+    MODIFIERS_KEY,
+    doc_text,
+    known_labels,
+    mentions_of,
+    normalize_label,
+)
 from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
 
@@ -60,6 +68,7 @@ class _Section:
     elements: frozenset[str] | None = None
 
 
+_LABELS_KEPT = 20_000  # header labels whose meaning is kept (a pack's labels, and what notes write)
 _SENTENCE_END = ".!?"
 
 
@@ -94,9 +103,12 @@ class _Sentences:
     def __init__(self, doc: Doc, text: str):
         self.doc = doc
         self.doc_text = text
-        self.starts = sentence_starts(doc).tolist()
+        arr = doc.to_array([SENT_START, LOWER, NORM, IDX, LENGTH])  # one read; SENT_START -1 comes out as 2**64-1
+        self.starts = np.flatnonzero(arr[:, 0] == 1).tolist()
         self.ends = self.starts[1:] + [len(doc)]
-        self.keys = doc.to_array([LOWER, NORM])
+        self.keys = arr[:, 1:3]
+        self.char_starts = arr[:, 3].tolist()
+        self.char_ends = (arr[:, 3] + arr[:, 4]).tolist()
         self._words: dict[int, frozenset[int]] = {}
 
     def index(self, token_i: int) -> int:
@@ -114,8 +126,7 @@ class _Sentences:
 
     def text(self, token_i: int) -> str:
         start, end = self.bounds(token_i)
-        sent = self.doc[start:end]
-        return self.doc_text[sent.start_char: sent.end_char]
+        return self.doc_text[self.char_starts[start]: self.char_ends[end - 1]]
 
 
 _AMOUNT = re.compile(
@@ -200,6 +211,9 @@ class Extractor:
         self.requires_agent_kind = {
             n: frozenset(ef.requires_agent_kind) for n, ef in rules.elements.items() if ef.requires_agent_kind
         }
+        # what each header label means, worked out the first time it is met (templates repeat their labels)
+        self._opens: dict[str, tuple | None] = {}
+        self._label_elements: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ sections
 
@@ -214,14 +228,15 @@ class Extractor:
         secs: list[_Section] = []
         block: _Section | None = None  # the section the last header alone on its line opened
         for start, end, label in doc.user_data.get(HEADERS_KEY, ()):
-            spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
-            if spec is None and self.label_element(label):
+            opens = self._opens.get(label, False)
+            if opens is False:
+                opens = self._section_opened(label)
+                if len(self._opens) > _LABELS_KEPT:
+                    self._opens.clear()
+                self._opens[label] = opens
+            if opens is None:
                 continue  # a template field such as "Volume:" stays in the section around it
-            if spec is None:
-                sec = _Section(start, "other", None, ())
-            else:
-                sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless),
-                               frozenset(spec.elements) if spec.elements is not None else None)
+            sec = _Section(start, *opens)
             if starts and starts[-1] >= start:  # the return of an earlier inline header lands on or past this one
                 del starts[-1], secs[-1]
             starts.append(start)
@@ -235,23 +250,39 @@ class Extractor:
                             else _Section(back, "other", None, ()))
         return starts, secs
 
+    def _section_opened(self, label: str) -> tuple | None:
+        """``(name, category, unless, elements)`` of the section a header opens, or None for a template field."""
+        spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
+        if spec is None and self.label_element(label):
+            return None
+        if spec is None:
+            return "other", None, ()
+        return (spec.name, spec.category, tuple(w.lower() for w in spec.unless),
+                frozenset(spec.elements) if spec.elements is not None else None)
+
     def label_element(self, label: str) -> str | None:
-        found = self.element_of_label.get(label)
-        if found is None:
-            found = next((el for w, el in self.label_contains if w in label), None)
+        found = self._label_elements.get(label, False)
+        if found is False:
+            found = self.element_of_label.get(label)
+            if found is None:
+                found = next((el for w, el in self.label_contains if w in label), None)
+            if len(self._label_elements) > _LABELS_KEPT:
+                self._label_elements.clear()
+            self._label_elements[label] = found
         return found
 
     # ------------------------------------------------------------------ mentions
 
     @staticmethod
-    def _has_cue(span: Span, cues: frozenset[int], agent_sents: set[int], sents: _Sentences) -> bool:
-        k = sents.index(span.start)
+    def _has_cue(start: int, cues: frozenset[int], agent_sents: set[int], sents: _Sentences) -> bool:
+        k = sents.index(start)
         return k in agent_sents or not cues.isdisjoint(sents.words(k))
 
-    def _context_reason(self, span: Span, element: str, value: str) -> str | None:
-        """Why a cue rules the mention out. A cue inside the mention (the "no" of "no complications") never
-        reaches it (context.py); for the sentence's other mentions it is a cue like any other."""
-        for cat, _cue_start in modifiers_of(span.doc, span):
+    def _context_reason(self, modifiers: tuple[tuple[str, int], ...], element: str, value: str) -> str | None:
+        """Why a cue (``modifiers``: those that reach the mention) rules the mention out. A cue inside the mention
+        (the "no" of "no complications") never reaches it (context.py); for the sentence's other mentions it
+        is a cue like any other."""
+        for cat, _cue_start in modifiers:
             if cat in self.ignore or element in self.never.get(cat, ()):
                 continue
             only = self.value_filter.get(cat, {}).get(element)
@@ -260,7 +291,7 @@ class Extractor:
             return self.reasons.get(cat, cat.lower())
         return None
 
-    def _section_reason(self, span: Span, element: str, value: str, sec: _Section | None, sents: _Sentences) -> str | None:
+    def _section_reason(self, start: int, element: str, value: str, sec: _Section | None, sents: _Sentences) -> str | None:
         if sec is None or sec.category is None or sec.category in self.ignore:
             return None
         if element in self.never.get(sec.category, ()) or (sec.elements is not None and element not in sec.elements):
@@ -268,7 +299,7 @@ class Extractor:
         only = self.value_filter.get(sec.category, {}).get(element)
         if only is not None and value not in only:
             return None
-        sent = sents.text(span.start).lower()
+        sent = sents.text(start).lower()
         if any(w in sent for w in sec.unless):
             return None
         return self.reasons.get(sec.category, sec.category.lower())
@@ -296,32 +327,32 @@ class Extractor:
         return out
 
     @staticmethod
-    def _side_reason(span: Span, written: str, anchors: list[tuple[int, int]], treated: bool,
-                     sents: _Sentences) -> str | None:
+    def _side_reason(doc: Doc, mention: tuple[int, int, str, str], written: str, anchors: list[tuple[int, int]],
+                     treated: bool, sents: _Sentences) -> str | None:
         """A side counts when it belongs to a treated structure: a target or muscle near it in the sentence,
         or an anatomical word right after it in a sentence that says something was done; not "left arm IV",
         "the needle was left in place" or "right knee pain" in a history."""
-        doc = span.doc
+        start, end, _element, value = mention
         if written in _LIMB_SIDES:
             return None  # LUE, RLE ... name a limb's side
-        nxt = doc[span.end].lower_ if span.end < len(doc) else ""
+        nxt = doc[end].lower_ if end < len(doc) else ""
         if written in ("L", "R"):  # "R tibial nerve", "L gastrocnemius", "R knee": only right before what is treated
-            if any(a_start in (span.end, span.end + 1) for a_start, _ in anchors) or (treated and nxt in _SIDE_ANCHORS):
+            if any(a_start in (end, end + 1) for a_start, _ in anchors) or (treated and nxt in _SIDE_ANCHORS):
                 return None
             return "no_target_nearby"
-        nxt2 = doc[span.end + 1].lower_ if span.end + 1 < len(doc) else ""
-        prev = doc[span.start - 1].lower_ if span.start > 0 else ""
-        if span[0].lower_ == "left" and (prev in _VERB_BEFORE_LEFT or nxt in _AFTER_LEFT_VERB):
+        nxt2 = doc[end + 1].lower_ if end + 1 < len(doc) else ""
+        prev = doc[start - 1].lower_ if start > 0 else ""
+        if doc[start].lower_ == "left" and (prev in _VERB_BEFORE_LEFT or nxt in _AFTER_LEFT_VERB):
             return "not_a_side"
         if nxt in ("iv", "room") or (nxt in _IV_SITES and nxt2 in ("iv", "line", "intravenous", "peripheral")):
             return "other_structure"
-        sent_start, sent_end = sents.bounds(span.start)
+        sent_start, sent_end = sents.bounds(start)
         for a_start, a_end in anchors:
-            if sent_start <= a_start < sent_end and (0 <= a_start - span.end <= 6 or 0 <= span.start - a_end <= 4):
+            if sent_start <= a_start < sent_end and (0 <= a_start - end <= 6 or 0 <= start - a_end <= 4):
                 return None
         if not treated:
             return "no_target_nearby"
-        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or span.kb_id_ == "bilateral":
+        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or value == "bilateral":
             return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"
         if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
             return None  # "on the left."
@@ -384,20 +415,22 @@ class Extractor:
         label_spans = self._label_findings(text, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
-        spans = list(doc.spans[SPAN_GROUP])
+        mentions = mentions_of(doc)  # (start, end, element, value)
+        links = doc.user_data.get(MODIFIERS_KEY, {})  # (start, end, element) -> the cues that reach it
         sents = _Sentences(doc, text)
         counted_sents: set[int] = set()
-        agent_sents = {sents.index(s.start) for s in spans
-                       if s.label_ == "agent" and not self._context_reason(s, "agent", s.kb_id_)}
+        agent_sents = {sents.index(s) for s, e, el, v in mentions
+                       if el == "agent" and not self._context_reason(links.get((s, e, el), ()), "agent", v)}
         # a side belongs to a nerve or muscle named near it; a joint or space anchors a side only where it has
         # one and something was done to it ("right shoulder pain from glenohumeral OA" has no treated side)
         site_cues = self.cues.get("nerve_target", frozenset())
-        anchors = [(s.start, s.end) for s in spans if s.label_ in ("nerve_target", "muscles") and (
-            s.label_ == "muscles" or s.kb_id_ not in self.injection_sites
-            or (self.sided.get(s.kb_id_, True) and self._has_cue(s, site_cues, agent_sents, sents)))]
-        for span in spans:
-            element, value = span.label_, span.kb_id_
-            start_char, end_char = span.start_char, span.end_char
+        anchors = [(s, e) for s, e, el, v in mentions if el in ("nerve_target", "muscles") and (
+            el == "muscles" or v not in self.injection_sites
+            or (self.sided.get(v, True) and self._has_cue(s, site_cues, agent_sents, sents)))]
+        char_starts, char_ends = sents.char_starts, sents.char_ends
+        for mention in mentions:
+            start, end, element, value = mention
+            start_char, end_char = char_starts[start], char_ends[end - 1]
             written = text[start_char:end_char]
             i = bisect.bisect_right(label_starts, start_char) - 1
             if i >= 0 and end_char <= label_spans[i][1]:
@@ -411,17 +444,18 @@ class Extractor:
                 if value is None:
                     continue
             sec = section_obj(start_char)
-            reason = self._context_reason(span, element, value) or self._section_reason(span, element, value, sec, sents)
+            reason = (self._context_reason(links.get((start, end, element), ()), element, value)
+                      or self._section_reason(start, element, value, sec, sents))
             if _UNTICKED.search(text, max(0, start_char - 8), start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
             in_field = any(el == element and s <= start_char and end_char <= e for el, s, e in fields)
             if in_field:
                 pass  # "Side: right", "Target: left obturator nerve": the template says what it is
-            elif reason is None and element in self.cues and not self._has_cue(span, self.cues[element], agent_sents, sents):
+            elif reason is None and element in self.cues and not self._has_cue(start, self.cues[element], agent_sents, sents):
                 reason = "nothing_done"
             elif reason is None and element == "laterality":
-                treated = self._has_cue(span, self.cues["nerve_target"], agent_sents, sents)
-                reason = self._side_reason(span, written, anchors, treated, sents)
+                treated = self._has_cue(start, self.cues["nerve_target"], agent_sents, sents)
+                reason = self._side_reason(doc, mention, written, anchors, treated, sents)
             if reason is None and element == "nerve_target" and value in self.injection_sites:
                 reason = "injection_site"  # a joint, space or trigger point: not a nerve, but the audit's site
             evidence[element].append(
@@ -429,7 +463,7 @@ class Extractor:
                          None if element in self.valueless else value, reason)
             )
             if reason is None and element in _DOING:
-                counted_sents.add(sents.index(span.start))
+                counted_sents.add(sents.index(start))
 
         for element, kinds in self.requires_agent_kind.items():
             if not any(e.reason is None and self.agent_kinds.get(e.value) in kinds for e in evidence["agent"]):
@@ -468,7 +502,15 @@ def _with_reason(ev: Evidence, reason: str) -> Evidence:
     return Evidence(ev.start, ev.end, ev.text, ev.section, ev.value, reason)
 
 
+_NOT_FOUND: dict[str, ElementFinding] = {}  # element -> its finding in a note that never mentions it (shared)
+
+
 def _finding(element: str, evs: list[Evidence]) -> ElementFinding:
+    if not evs:
+        found = _NOT_FOUND.get(element)
+        if found is None:
+            found = _NOT_FOUND[element] = ElementFinding(element=element, present=False)
+        return found
     evs.sort(key=lambda e: e.start)
     kept = tuple(e for e in evs if e.reason is None)
     values: dict[str, None] = {}

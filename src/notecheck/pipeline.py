@@ -35,7 +35,7 @@ SPAN_GROUP = "notecheck"
 HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MODIFIERS_KEY = "notecheck_modifiers"
-MENTIONS_KEY = "notecheck_mentions"  # (start, end, element) of each mention, as plain tuples
+MENTIONS_KEY = "notecheck_mentions"  # (start, end, element, value) of each mention, as plain tuples
 
 
 class _KeepText:
@@ -52,6 +52,14 @@ class _KeepText:
 
 def doc_text(doc: Doc) -> str:
     return doc.user_data.get(TEXT_KEY) or doc.text
+
+
+def mentions_of(doc: Doc) -> list[tuple[int, int, str, str]]:
+    """``(start, end, element, value)`` of each mention in token order: ``doc.spans["notecheck"]`` as plain values."""
+    found = doc.user_data.get(MENTIONS_KEY)
+    if found is None:
+        found = [(s.start, s.end, s.label_, s.kb_id_) for s in doc.spans[SPAN_GROUP]]
+    return found
 
 
 def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
@@ -164,21 +172,25 @@ class TermMatcher:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.tokens = Matcher(nlp.vocab)
         self.regexes: list[tuple[str, str, re.Pattern, str | None]] = []
+        self.strings = nlp.vocab.strings
+        self.keys: dict[int, tuple[str, str]] = {}  # match id -> (element, value)
+        self.ids: dict[str, int] = {}  # each element and value as a string id, for the Spans
         by_phrase: dict[str, str] = {}
         for element, ef in rules.elements.items():
             for term in ef.terms:
-                key = f"{element}|{term.value}"
+                key = self._key(element, term.value)
                 self.phrases.add(key, [nlp.make_doc(p) for p in term.phrases])
                 for p in term.phrases:
                     by_phrase[p.lower()] = key
                 if term.case_sensitive:
                     self.exact.add(key, [nlp.make_doc(p) for p in term.case_sensitive])
             for tp in ef.patterns:
+                key = self._key(element, tp.value)
                 if tp.regex is not None:
                     anchor = tp.anchor.lower() if tp.anchor else None
                     self.regexes.append((element, tp.value, Caseless(tp.regex), anchor))
                 else:
-                    self.tokens.add(f"{element}|{tp.value}", [tp.pattern])
+                    self.tokens.add(key, [tp.pattern])
         for ab in rules.abbreviations.abbreviations:
             key = by_phrase.get(ab.expands_to.lower())
             if key is None:
@@ -187,13 +199,19 @@ class TermMatcher:
                     "element's phrase. Expand it to a phrase listed in patterns/elements/."
                 )
             (self.exact if ab.case_sensitive else self.phrases).add(key, [nlp.make_doc(ab.abbr)])
-        self.strings = nlp.vocab.strings
+
+    def _key(self, element: str, value: str) -> str:
+        """The matcher key of a term or pattern, ``element|value``, kept with its string ids."""
+        key = f"{element}|{value}"
+        self.keys[self.strings.add(key)] = (element, value)
+        self.ids.update((name, self.strings.add(name)) for name in (element, value))
+        return key
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[tuple[int, int, str]]] = {}
         for matcher in (self.phrases, self.exact, self.tokens) if len(self.tokens) else (self.phrases, self.exact):
             for match_id, start, end in matcher(doc):
-                element, value = self.strings[match_id].split("|", 1)
+                element, value = self.keys[match_id]
                 found.setdefault(element, []).append((start, end, value))
         if self.regexes:
             text = doc_text(doc)
@@ -212,14 +230,10 @@ class TermMatcher:
                     taken.update(range(start, end))
                     spans.append((start, end, element, value))
         spans.sort()
-        doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=el, kb_id=v) for s, e, el, v in spans]
-        doc.user_data[MENTIONS_KEY] = [(s, e, el) for s, e, el, _v in spans]
+        ids = self.ids
+        doc.spans[SPAN_GROUP] = [Span(doc, s, e, label=ids[el], kb_id=ids[v]) for s, e, el, v in spans]
+        doc.user_data[MENTIONS_KEY] = spans
         return doc
-
-
-def sentence_starts(doc: Doc) -> np.ndarray:
-    """Token indices where sentences start, from one array read (``doc.sents`` builds Spans)."""
-    return np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1)
 
 
 class SentenceContext:
@@ -230,9 +244,7 @@ class SentenceContext:
         self.engine = ContextEngine(nlp, rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = doc.user_data.get(MENTIONS_KEY)
-        if mentions is None:
-            mentions = [(s.start, s.end, s.label_) for s in doc.spans[SPAN_GROUP]]
+        mentions = [(s, e, el) for s, e, el, _v in mentions_of(doc)]
         if mentions:
             doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions)
         return doc

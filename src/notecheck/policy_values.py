@@ -142,6 +142,9 @@ class Normalizers:
         muscles = pack.elements["muscles"].terms if "muscles" in pack.elements else []
         self.muscle_phrases = sorted(((p.lower(), t.value) for t in muscles for p in t.phrases),
                                      key=lambda pv: -len(pv[0]))
+        # each phrase as a whole-word regex, compiled once; the regex runs only where the phrase occurs at all
+        self._muscle_words = [(phrase, re.compile(r"\b" + re.escape(phrase) + r"\b"), value)
+                              for phrase, value in self.muscle_phrases]
         self.by_name = {"relief": relief, "pain_scores": pain_scores, "toxin_units": self.toxin_units,
                         "wastage": wastage}
 
@@ -153,8 +156,8 @@ class Normalizers:
         n = f"{float(units[-1]):g}"
         if "total" in low:
             return f"total {n} units"
-        for phrase, value in self.muscle_phrases:
-            if re.search(r"\b" + re.escape(phrase) + r"\b", low):
+        for phrase, words, value in self._muscle_words:
+            if phrase in low and words.search(low):
                 return f"{value} {n} units"
         return None
 

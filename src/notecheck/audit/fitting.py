@@ -5,7 +5,7 @@ Everything that tells one code from another is read from the code files (see the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..rules import CodeFile, RulePack
@@ -39,11 +39,32 @@ def _rules_in_force(pack: RulePack, service_date: dt.date | None) -> dict[str, C
 
 
 @lru_cache(maxsize=1024)  # about 7 kB a date: three years of dates of service
-def codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[str, CodeFile], dict[str, frozenset[str]]]:
-    """The rules in force on the date, less the guidance codes, and their series: the same for every note
-    of that date, so worked out once."""
+def codes_in_force(pack: RulePack, service_date: dt.date | None) -> tuple[dict[str, CodeFile], dict[str, frozenset[str]],
+                                                                        Candidates]:
+    """The rules in force on the date, less the guidance codes, their series and the codes a site can fit:
+    the same for every note of that date, so worked out once."""
     rules = {c: r for c, r in _rules_in_force(pack, service_date).items() if r.family != "guidance"}
-    return rules, _series(rules)
+    return rules, _series(rules), Candidates(rules)
+
+
+class Candidates:
+    """The codes a site may fit, in rule order, worked out once per rule set: for a nerve target or joint
+    (``Plan.fits``) the primary codes that are no muscle-only, chemodenervation or same-as code, those that
+    name each target, and the catch-alls; for muscles the codes that list them and those that count them."""
+
+    def __init__(self, rules: dict[str, CodeFile]):
+        self.primary = tuple(r for r in rules.values() if (r.muscles is None or r.targets) and not r.addon
+                             and r.family != "chemodenervation" and r.same_as is None)
+        self.naming: dict[str, tuple[CodeFile, ...]] = {}
+        for r in self.primary:
+            for target in dict.fromkeys(r.targets):
+                self.naming[target] = (*self.naming.get(target, ()), r)
+        self.catch_all = tuple(r for r in self.primary if not r.targets and not r.unlisted)
+        self.unlisted = next((r for r in rules.values() if r.unlisted), None)
+        # chemodenervation: codes that list their muscles (head and neck), and codes by muscle count and region
+        self.listed_muscles = tuple(r for r in rules.values() if r.muscles is not None and r.muscles.values)
+        self.counted_muscles = tuple(r for r in rules.values()
+                                     if r.muscles is not None and not r.muscles.values and not r.targets)
 
 
 def _series(rules: dict[str, CodeFile]) -> dict[str, frozenset[str]]:
@@ -99,10 +120,12 @@ class Documented:
 class Plan:
     """The codes the documentation supports, series by series."""
 
-    def __init__(self, doc: Documentation, rules: dict[str, CodeFile], series: dict[str, frozenset[str]]):
+    def __init__(self, doc: Documentation, rules: dict[str, CodeFile], series: dict[str, frozenset[str]],
+                 candidates: Candidates | None = None):
         self.doc = doc
         self.rules = rules  # shared between notes (see codes_in_force): read only
         self.series = series
+        self.candidates = candidates if candidates is not None else Candidates(rules)
         self.by_series: dict[frozenset[str], Documented] = {}
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
         self.unlisted_why: dict[int, str] = {}  # id(site) -> why it went to the unlisted code
@@ -182,7 +205,7 @@ class Plan:
 
     @property
     def unlisted_rule(self) -> CodeFile | None:
-        return next((r for r in self.rules.values() if r.unlisted), None)
+        return self.candidates.unlisted
 
     def fits(self, site: Site, any_agent: bool = False) -> list[str]:
         """Primary codes whose rules a site satisfies: the codes that name its target, else the catch-all
@@ -191,8 +214,7 @@ class Plan:
         refuse the documented agent, imaging or lesion temperature goes to the unlisted code (with the reason
         kept in ``unlisted_why``), never to another code. Destruction outranks a block or injection on the same
         target when its agent is documented."""
-        candidates = [r for r in self.rules.values() if (r.muscles is None or r.targets) and not r.addon
-                      and r.family != "chemodenervation" and r.same_as is None]
+        candidates = self.candidates
         # a joint or space reached under image guidance with no agent written (an epidurogram, a template left
         # blank): the injection code, with its agent reported missing
         agentless_site = not self.doc.agents and self.doc.imaging and site.value in self.doc.injection_sites
@@ -200,7 +222,7 @@ class Plan:
         def agent_ok(r: CodeFile) -> bool:
             return any_agent or self._agent_ok(r) or (agentless_site and r.family not in DESTRUCTIVE_FAMILIES)
         target = site.value.replace("_", " ")
-        named_all = [r for r in candidates if site.value in r.targets and region_ok(r, site) and levels_ok(r, site)
+        named_all = [r for r in candidates.naming.get(site.value, ()) if region_ok(r, site) and levels_ok(r, site)
                      and self.context_ok(r, site)]
         named = [r for r in named_all if agent_ok(r)]
         # a code whose setting the note names ("sacroiliac") goes before the others (an L5 dorsal ramus)
@@ -226,15 +248,14 @@ class Plan:
                 why = (f"{agents} at the {target}: its codes ({or_join(sorted(r.code for r in pool))}) "
                        f"take only {or_join(value_words(sorted({a for r in pool for a in r.agents})))}")
         catch_all = [] if site.value in self.doc.injection_sites else [
-            r for r in candidates if not r.targets and not r.unlisted and agent_ok(r) and self.imaging_ok(r)
-            and self.context_ok(r, site)]
+            r for r in candidates.catch_all if agent_ok(r) and self.imaging_ok(r) and self.context_ok(r, site)]
         if named and self.doc.treatment and not any(r.family in DESTRUCTIVE_FAMILIES for r in named):
             # only block codes name the target, but a destructive agent is documented: the catch-all destruction code
             named = [r for r in catch_all if r.family in DESTRUCTIVE_FAMILIES] or named
         if not named and why is None:
             named = catch_all
             if not named and self.doc.agents and site.value not in self.doc.injection_sites:
-                names = sorted(r.code for r in candidates if not r.targets and not r.unlisted)
+                names = sorted(r.code for r in candidates.catch_all)
                 why = (f"{and_join(value_words(self.doc.agents))} at the {target}: no code names it, and "
                        f"{or_join(names) if names else 'no catch-all code'} does not take that agent")
         if not named:
@@ -341,15 +362,14 @@ class Plan:
             if s.element == "muscles" and s.region == region:
                 for side in sorted(s.sides) or [None]:
                     key = (side, s.limb) if region == "extremity" else (None, None)
-                    groups.setdefault(key, []).append(replace(s, sides=frozenset({side} if side else ())))
+                    groups.setdefault(key, []).append(s.evolve(sides=frozenset({side} if side else ())))
         return groups
 
     def _listed_muscles(self) -> None:
         """Codes that list their muscles (head and neck): each fits the documented muscles it lists when the
         note holds one of its ``requires_terms`` (chronic migraine, dystonia), one line per side when it takes
         side modifiers."""
-        rules = [r for r in self.rules.values() if r.muscles is not None and r.muscles.values and self._agent_ok(r)
-                 and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
+        rules = [r for r in self.candidates.listed_muscles if self._agent_ok(r) and self.terms_ok(r) and not any(t in self.doc.lowered for t in r.unless_terms)]
         for rule in rules:
             sites = [s for s in self.doc.sites if s.element == "muscles" and s.value in rule.muscles.values]
             if not sites:
@@ -370,8 +390,7 @@ class Plan:
 
     def _muscles(self) -> None:
         self._listed_muscles()
-        muscle_rules = [r for r in self.rules.values()
-                        if r.muscles is not None and not r.muscles.values and not r.targets and self._agent_ok(r)]
+        muscle_rules = [r for r in self.candidates.counted_muscles if self._agent_ok(r)]
         for region in ("extremity", "trunk", "head_neck"):
             groups = self._muscle_groups(region)
             rules = [r for r in muscle_rules if r.muscles.region == region]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..models import ElementFinding, Evidence
 from ..rules import RulePack
@@ -44,6 +44,13 @@ _TEMPERATURE = re.compile(r"\b([0-9]{2,3})\s?(?:°|º|degrees?\b|deg\b|o?C\b)", 
 _COOLED = re.compile(r"\bcooled\b", re.I)
 BOUNDARY = re.compile(r"\n|[.;!?](?=\s|,|$)")
 _PLURAL = ("nerves", "branches", "rami", "blocks", "ganglia")
+# what every match of a regex holds, tested on the lower-cased text of an ASCII note (Documentation._anywhere)
+_HINTS = {
+    _LEVEL: re.compile(r"[ctls][0-9]").search,
+    _INTERSPACE: lambda low: "space" in low or "intermetatarsal" in low,
+    _REGION_WORD: lambda low: "cervical" in low or "thoracic" in low or "lumbar" in low or "sacral" in low,
+    _JOINT_WORD: lambda low: "joint" in low or "facet" in low or "zygapophys" in low,
+}
 _BETWEEN_SIDES = re.compile(r"^[\s,/&]*(?:and|&|,|/)?[\s,/&]*$", re.I)
 
 
@@ -67,6 +74,13 @@ class Site:
     term_region: str | None = None  # the region the term itself names ("caudal": sacral; elements `spine_region`)
     note_regions: frozenset[str] = frozenset()  # regions of the other mentions of the same target, when they agree
     joint_words: bool = False  # "joint" or "facet" written in its sentence: written ranges are joints
+
+    def evolve(self, **changes) -> Site:
+        """``dataclasses.replace(self, **changes)`` without its look-up of the fields on every call (the audit
+        makes a Site per mention and side). Site has no ``__post_init__``, so the two are the same."""
+        new = object.__new__(Site)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
     @property
     def spine_regions(self) -> frozenset[str]:
@@ -116,6 +130,9 @@ class Documentation:
         self.text = text
         self.lowered = text.lower()
         self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
+        self._segments: dict[tuple[int, int], str] = {}  # (start, shift) -> _segment; mentions share sentences
+        self._levels_of: dict[str, list[tuple[int, int]]] = {}  # segment -> levels_in
+        self._found: dict[re.Pattern, bool] = {}  # regex -> whether it matches anywhere in the note
         sided = pack.sided
         muscle_terms = pack.terms["muscles"]
         target_terms = pack.terms["nerve_target"]
@@ -135,7 +152,7 @@ class Documentation:
                     region=term.region if term else None,
                     levels=self._levels(ev), near_levels=self._near_levels(ev), interspaces=self._interspaces(ev),
                     region_words=self._region_words(ev), term_region=target.spine_region if target else None,
-                    joint_words=bool(_JOINT_WORD.search(self._segment(ev.start))),
+                    joint_words=self._anywhere(_JOINT_WORD) and bool(_JOINT_WORD.search(self._segment(ev.start))),
                 ))
         raw.sort(key=lambda s: s.start)
         side_evidence = [e for e in findings["laterality"].evidence if e.value]
@@ -147,7 +164,7 @@ class Documentation:
                  for e in findings["muscles"].evidence + findings["muscles"].excluded
                  if e.value and e.reason in (None, "no_chemodenervation_agent")]
         # each side counts apart (the right and left trapezius are two muscles)
-        self.named_muscles = [replace(m, sides=frozenset({side})) if side else m
+        self.named_muscles = [m.evolve(sides=frozenset({side})) if side else m
                               for m in self._assign_sides(sorted(named, key=lambda s: s.start), side_evidence)
                               for side in (sorted(m.sides) or [None])]
         self.temperatures = self._temperatures(findings["agent"].evidence, kinds)
@@ -161,6 +178,31 @@ class Documentation:
 
     def _segment(self, start: int, shift: int = 0) -> str:
         """The sentence (or line) holding ``start``, or the non-empty one ``shift`` sentences before or after it."""
+        found = self._segments.get((start, shift))
+        if found is None:
+            found = self._segments[start, shift] = self._find_segment(start, shift)
+        return found
+
+    def _anywhere(self, rx: re.Pattern) -> bool:
+        """Whether ``rx`` may match somewhere in the note. A segment runs from a boundary (line break, . ; ! ?)
+        to the next, so where this is False no segment holds a match either and none needs searching. In ASCII
+        text, ignoring case is lower-casing, and the lower-cased note is tested for what every match holds."""
+        found = self._found.get(rx)
+        if found is None:
+            hint = _HINTS.get(rx)
+            found = bool(hint(self.lowered)) if hint is not None and self.text.isascii() else rx.search(self.text) is not None
+            self._found[rx] = found
+        return found
+
+    def _levels_in(self, segment: str) -> list[tuple[int, int]]:
+        if not self._anywhere(_LEVEL):
+            return []
+        found = self._levels_of.get(segment)
+        if found is None:
+            found = self._levels_of[segment] = levels_in(segment)
+        return found
+
+    def _find_segment(self, start: int, shift: int) -> str:
         b = self._bounds
         k = bisect.bisect_left(b, start)
         step = -1 if shift < 0 else 1
@@ -178,18 +220,20 @@ class Documentation:
 
     def _levels(self, ev: Evidence) -> tuple[int, ...]:
         out: set[int] = set()
-        for lo, hi in levels_in(self._segment(ev.start)):
+        for lo, hi in self._levels_in(self._segment(ev.start)):
             out.update(range(lo, hi + 1))
         return tuple(sorted(out))
 
     def _near_levels(self, ev: Evidence) -> tuple[tuple[int, int], ...]:
         for shift in (0, -1, 1, -2):
-            found = levels_in(self._segment(ev.start, shift))
+            found = self._levels_in(self._segment(ev.start, shift))
             if found:
                 return tuple(found)
         return ()
 
     def _region_words(self, ev: Evidence) -> frozenset[str]:
+        if not self._anywhere(_REGION_WORD):
+            return frozenset()
         for shift in (0, -1, 1):
             words = {m.group(1).lower() for m in _REGION_WORD.finditer(self._segment(ev.start, shift))}
             if words:
@@ -199,6 +243,8 @@ class Documentation:
     def _interspaces(self, ev: Evidence) -> frozenset[int]:
         """Numbered interspaces written in the site's sentence, else in the next one ("Intercostal block,
         left." then "... injected in the spaces four to eight")."""
+        if not self._anywhere(_INTERSPACE):
+            return frozenset()
         for shift in (0, 1):
             found = self._interspaces_in(self._segment(ev.start, shift))
             if found:
@@ -269,7 +315,7 @@ class Documentation:
             else:
                 found = frozenset()
             last[site.element] = found
-            out.append(replace(site, sides=found))
+            out.append(site.evolve(sides=found))
         return out
 
 
@@ -348,5 +394,5 @@ def _share_regions(sites: list[Site]) -> list[Site]:
     for s in sites:
         if s.spine_regions:
             regions.setdefault(s.value, set()).add(s.spine_regions)
-    return [replace(s, note_regions=next(iter(regions[s.value])))
+    return [s.evolve(note_regions=next(iter(regions[s.value])))
             if not s.spine_regions and len(regions.get(s.value, ())) == 1 else s for s in sites]
