@@ -456,6 +456,13 @@ SECTIONS = [
                  "block with bupivacaine.", "agent", {"local_anesthetic"}, id="inline-history-wrapped-value"),
     pytest.param("PLAN:\nRepeat phenol neurolysis of the left obturator nerve.\nConsider alcohol next time.", "agent", ABSENT,
                  id="plan-header-alone-runs-on"),
+    # a header after a sentence on its line covers its own sentence
+    pytest.param("Left tibial nerve neurolysis for clonus. Allergies: none. Consent obtained. Under ultrasound, 3 mL of "
+                 "6% phenol was injected.", "agent", {"phenol"}, id="mid-line-allergies"),
+    pytest.param("Left tibial nerve neurolysis for clonus. Family history: mother had a hip replacement. Written consent "
+                 "was obtained.", "consent", PRESENT, id="mid-line-family-history"),
+    pytest.param("Left tibial nerve neurolysis. Past medical history: alcohol neurolysis in 2024. Phenol was injected today.",
+                 "agent", {"phenol"}, id="mid-line-history-own-sentence"),
 ]
 
 

@@ -70,16 +70,23 @@ class _Section:
 
 _LABELS_KEPT = 20_000  # header labels whose meaning is kept (a pack's labels, and what notes write)
 _SENTENCE_END = ".!?"
+_NEXT_SENTENCE = re.compile(r"[.!?][\"')\]]*[ \t]+(?=[A-Z0-9(\"\[])")  # as the sentence splitter breaks
 
 
 def _inline_end(text: str, start: int, end: int) -> int | None:
     """Where the section of the header at ``start:end`` ends when its value is on the header's own line:
     the start of the first later line that begins a new statement (after a line ending in . ! or ?, a
     line starting with a capital, or after a blank line). None for a header alone on its line, a header
-    inside a line (comma-joined exports) or a value that runs to the end of the note."""
-    if text[text.rfind("\n", 0, start) + 1:start].strip():
-        return None
+    inside a line (comma-joined exports) or a value that runs to the end of the note. A header after a
+    sentence on its line ("... for clonus. Allergies: none. Consent obtained.") covers its own sentence."""
     line_end = text.find("\n", end)
+    before = text[text.rfind("\n", 0, start) + 1:start].rstrip()
+    if before:
+        if before[-1] not in ".;!?":  # a header after a comma (a comma-joined export) or inside a sentence
+            return None
+        m = _NEXT_SENTENCE.search(text, end, len(text) if line_end == -1 else line_end)
+        if m is not None:
+            return m.end()
     if line_end == -1 or not text[end:line_end].strip():
         return None
     while True:
