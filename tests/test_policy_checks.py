@@ -159,3 +159,15 @@ def test_policy_checks_csv_queue_and_html_show_them(tmp_path):
     assert row["policy_findings"].startswith("min_interval: LCD L35170")
     html = runner.invoke(app, ["scan", str(path), "--profile", "medicare", "-f", "html", "-q"]).output
     assert "profile medicare" in html and "L35170" in html
+
+
+def test_policy_checks_two_blocks_in_one_sentence_are_two_blocks(medicare):
+    """'two MBBs ... gave 90% and 85% relief' was read as one block, and the facet RF flagged 1 of 2."""
+    text = ("Left L4-L5 and L5-S1 lumbar facet radiofrequency ablation of the medial branches for facet pain. Two prior "
+            "medial branch blocks on 06/01/2025 and 06/20/2025 gave 90% and 85% relief. Consent obtained. Under "
+            "fluoroscopy, lesions at 80 C for 90 seconds after sensory and motor stimulation. Tolerated well. "
+            "Pain 7/10 before, 2/10 after. Follow up 6 weeks.")
+    r = medicare.check(NoteInput("rf1", "rf1", text, "64635-LT, 64636-LT", service_date="07/15/2025"))
+    assert r.elements["prior_block_relief"].values == ("mbb 90% 2025-06-01", "mbb 85% 2025-06-20")
+    blocks = [f.message for c in r.codes for f in c.flags if getattr(f, "check", None) == "diagnostic_blocks"]
+    assert not [m for m in blocks if "1 of 2" in m], blocks

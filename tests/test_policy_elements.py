@@ -15,6 +15,9 @@ TOXIN = "Botox 100 units/2 mL was used. "
     ("The second MBB (01/27/2025) provided 85% relief.", "prior_block_relief", {"mbb 85% 2025-01-27"}),
     ("Prior RFA of the same levels gave 70% relief lasting 8 months.", "prior_block_relief", {"rf 70% ? 8mo"}),
     ("She reported 80% pain relief after the genicular nerve block on 3/3/25.", "prior_block_relief", {"genicular 80% 2025-03-03"}),
+    ("Two prior medial branch blocks on 06/01/2025 and 06/20/2025 gave 90% and 85% relief.", "prior_block_relief",
+     {"mbb 90% 2025-06-01", "mbb 85% 2025-06-20"}),  # once one value, the last percent with the first date
+    ("Dual comparative medial branch blocks gave 85% and 90% relief.", "prior_block_relief", {"mbb 85% ?", "mbb 90% ?"}),
     ("Pain 7/10 -> 2/10 at 30 minutes.", "pain_scores", {"before 7/10 after 2/10"}),
     ("Pre-procedure pain 8/10. Post-procedure pain 1/10.", "pain_scores", {"before 8/10", "after 1/10"}),
     ("She rated her pain 3/10, down from 8/10, in recovery.", "pain_scores", {"before 8/10 after 3/10"}),

@@ -436,6 +436,7 @@ class Extractor:
             or (self.sided.get(v, True) and self._has_cue(s, site_cues, agent_sents, sents)))]
         char_starts, char_ends = sents.char_starts, sents.char_ends
         for mention in mentions:
+            more: list[str] = []  # the further values of a mention of several blocks
             start, end, element, value = mention
             start_char, end_char = char_starts[start], char_ends[end - 1]
             written = text[start_char:end_char]
@@ -450,6 +451,8 @@ class Extractor:
                 value = self.normalize[element, value](written)
                 if value is None:
                     continue
+                if isinstance(value, tuple):  # one mention of several blocks: a value each
+                    value, *more = value
             sec = section_obj(start_char)
             reason = (self._context_reason(links.get((start, end, element), ()), element, value)
                       or self._section_reason(start, element, value, sec, sents))
@@ -469,6 +472,9 @@ class Extractor:
                 Evidence(start_char, end_char, written, sec.name if sec else None,
                          None if element in self.valueless else value, reason)
             )
+            if more:
+                evidence[element].extend(Evidence(start_char, end_char, written, sec.name if sec else None, v, reason)
+                                         for v in more)
             if reason is None and element in _DOING:
                 counted_sents.add(sents.index(start))
 

@@ -30,27 +30,36 @@ _SCORE = re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10\b")
 _BARE_SCORE = re.compile(r"(?<![\d/.])(10|\d(?:\.\d)?)(?![\d/.%])")  # after a named scale: "NRS 8 -> 2"
 _BEFORE_WORDS = re.compile(r"\b(pre|before|baseline|prior|from|initial|preprocedure|pre-procedure|preop)\b", re.I)
 _AFTER_WORDS = re.compile(r"\b(post|after|afterwards|following|postprocedure|post-procedure|postop|now|down|reduced|improved|decreased)\b", re.I)
+_SEVERAL_BLOCKS = re.compile(r"\b(?:blocks|mbbs|injections|two|dual|both|comparative|first|second|series of)\b")
 _UNITS = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)\s*(?:units?|u|iu)\b", re.I)
+
+
+def find_dates(text: str) -> list[dt.date]:
+    """Every date written in ``text``, in order (the forms of ``find_date``)."""
+    found: list[tuple[int, dt.date]] = []
+    for rx, order in ((_ISO, "ymd"), (_US, "mdy"), (_WORDS, "Mdy")):
+        for m in rx.finditer(text):
+            day = _date_of(m, order)
+            if day is not None:
+                found.append((m.start(), day))
+    return [d for _, d in sorted(found)]
+
+
+def _date_of(m: re.Match, order: str) -> dt.date | None:
+    try:
+        if order == "ymd":
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if order == "mdy":
+            return dt.date(int(m[3]) + (2000 if len(m[3]) == 2 else 0), int(m[1]), int(m[2]))
+        return dt.date(int(m[3]), _MONTHS[m[1].lower()[:3]], int(m[2]))
+    except ValueError:
+        return None
 
 
 def find_date(text: str) -> dt.date | None:
     """The first date written in ``text`` (2025-03-02, 3/2/2025, 3/2/25, March 2, 2025)."""
-    found: list[tuple[int, dt.date]] = []
-    for rx, order in ((_ISO, "ymd"), (_US, "mdy"), (_WORDS, "Mdy")):
-        for m in rx.finditer(text):
-            try:
-                if order == "ymd":
-                    day = dt.date(int(m[1]), int(m[2]), int(m[3]))
-                elif order == "mdy":
-                    year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-                    day = dt.date(year, int(m[1]), int(m[2]))
-                else:
-                    day = dt.date(int(m[3]), _MONTHS[m[1].lower()[:3]], int(m[2]))
-            except ValueError:
-                continue
-            found.append((m.start(), day))
-            break
-    return min(found)[1] if found else None
+    days = find_dates(text)
+    return days[0] if days else None
 
 
 @dataclass(frozen=True)
@@ -73,18 +82,22 @@ def _block_kind(low: str) -> str:
     return "block"
 
 
-def relief(written: str) -> str | None:
+def relief(written: str) -> str | tuple[str, ...] | None:
+    """One value per block: a mention of several blocks ("two MBBs on 6/1 and 6/20 gave 90% and 85% relief")
+    gives each percent its own value, paired in order with the dates when there are as many."""
     low = written.lower()
     pct = [int(p) for p in _PERCENT.findall(low) if int(p) <= 100]
     if not pct:
         return None
-    day = find_date(written)
-    value = f"{_block_kind(low)} {pct[-1]}% {day.isoformat() if day else '?'}"
+    kind = _block_kind(low)
     dur = _DURATION.search(low[low.rfind("%"):])
-    if dur:
-        n = int(dur[1])
-        value += f" {n if dur[2].startswith('mo') else round(n / 4.345, 1):g}mo"
-    return value
+    months = f" {int(dur[1]) if dur[2].startswith('mo') else round(int(dur[1]) / 4.345, 1):g}mo" if dur else ""
+    if len(pct) > 1 and _SEVERAL_BLOCKS.search(low):
+        days = find_dates(written)
+        days = days if len(days) == len(pct) else [None] * len(pct)
+        return tuple(f"{kind} {p}% {d.isoformat() if d else '?'}{months}" for p, d in zip(pct, days))
+    day = find_date(written)
+    return f"{kind} {pct[-1]}% {day.isoformat() if day else '?'}{months}"
 
 
 def parse_relief(value: str) -> Relief:
