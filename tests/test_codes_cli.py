@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from notecheck.audit.wording import plural
 from notecheck.cli import app
 from notecheck.rules import load_rules
 
@@ -42,3 +43,19 @@ def test_codes_cli_explain_unknown_code_exits_2():
     result = runner.invoke(app, ["explain", "99213"])
     assert result.exit_code == 2
     assert "E004" in result.output
+
+
+@pytest.mark.parametrize("code", sorted(load_rules().deleted))
+def test_codes_cli_explain_a_deleted_code_names_what_replaced_it(code):
+    """`explain 64614` once said "no rule file", as for a code notecheck never knew."""
+    gone = load_rules().deleted[code]
+    result = runner.invoke(app, ["explain", code])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{code}: deleted from CPT") and gone.deleted.isoformat() in result.output
+    assert f"Bill instead: {', '.join(gone.replaced_by)}." in result.output and "Source:" in result.output
+
+
+@pytest.mark.parametrize("unit, many", [("extremity", "extremities"), ("level", "levels"), ("joint", "joints")])
+def test_codes_cli_units_in_plain_words(unit, many):
+    """Messages once said "further extremitys"."""
+    assert plural(unit) == many

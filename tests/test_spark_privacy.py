@@ -71,7 +71,7 @@ def test_spark_scan_vv_prints_no_py4j_traffic(spark, tmp_path, caplog):
     pq.write_table(pa.table({"text": [GOOD], "cpt": ["64640-LT"]}), path)
     caplog.set_level(logging.DEBUG)
     result = CliRunner().invoke(app, ["spark-scan", path, "-o", str(tmp_path / "out"), "-vv"])
-    assert result.exit_code == 1 and "1 notes read" in result.output  # the note lacks consent: incomplete
+    assert result.exit_code == 1 and "1 note read" in result.output  # the note lacks consent: incomplete
     secret = spark.sparkContext._gateway.gateway_parameters.auth_token
     assert [r for r in caplog.records if r.name.startswith("py4j")] == []
     assert secret not in caplog.text + result.output

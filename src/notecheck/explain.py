@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .audit.wording import plural
 from .profiles import load_profile
 from .rules import load_rules
 
@@ -12,7 +13,12 @@ def explain_code(code: str, rules_dir: str | Path | None = None, profile: str | 
     """With ``profile``, the code's lists as that profile reads them, and its policy checks."""
     prof = load_profile(load_rules(rules_dir), profile)
     pack = prof.scoring
-    rule = pack.code_rule(code.strip().lstrip("+"))
+    code = code.strip().lstrip("+")
+    if code in pack.deleted:
+        gone = pack.deleted[code]
+        return (f"{code}: deleted from CPT (not valid for dates of service from {gone.deleted.isoformat()})"
+                f"{': ' + gone.note if gone.note else ''}.\n  Bill instead: {', '.join(gone.replaced_by)}.\n  Source: {' '.join(gone.source.split())}\n")
+    rule = pack.code_rule(code)
     elements = pack.elements
     lines = [f"{rule.code}: {rule.title}" + ("  (add-on)" if rule.addon else ""),
              f"  family: {rule.family}; unit: one per {rule.unit}; rules in force from {rule.effective_from}"
@@ -46,7 +52,7 @@ def explain_code(code: str, rules_dir: str | Path | None = None, profile: str | 
     if rule.image_guidance != "any":
         lines.append(f"  Only {rule.image_guidance} {' or '.join(rule.guided_by) or 'image'} guidance.")
     if rule.session_limit:
-        lines.append(f"  At most {rule.session_limit} {rule.unit}s per side in one session.")
+        lines.append(f"  At most {rule.session_limit} {plural(rule.unit)} per side in one session.")
     if rule.same_as:
         lines.append(f"  Billed instead of {rule.same_as} in some settings; judged as {rule.same_as}; never inferred.")
     lines += _billing_rules(rule)
@@ -105,7 +111,7 @@ def _billing_rules(rule) -> list[str]:
     if rule.spine_levels:
         out.append(f"  Spinal levels of its nerves: {', '.join(rule.spine_levels)}.")
     if rule.once_per:
-        out.append(f"  Billed once per {rule.once_per}; further {rule.unit}s go on its add-on.")
+        out.append(f"  Billed once per {rule.once_per}; further {plural(rule.unit)} go on its add-on.")
     if rule.max_units:
         out.append(f"  At most {rule.max_units} unit(s) in one session.")
     if rule.laterality_modifiers and not rule.bilateral_modifier:

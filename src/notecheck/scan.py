@@ -52,8 +52,9 @@ class Summary:
         return self.read > 0 and self.complete == self.read and self.flagged == 0
 
     def line(self) -> str:
-        text = (f"{self.read} notes read: {self.complete} complete, {self.incomplete} incomplete, "
-                f"{self.no_code} without a code, {self.errors} errors, {self.flagged} flagged")
+        text = (f"{self.read} {'note' if self.read == 1 else 'notes'} read: {self.complete} complete, "
+                f"{self.incomplete} incomplete, {self.no_code} without a code, "
+                f"{self.errors} {'error' if self.errors == 1 else 'errors'}, {self.flagged} flagged")
         return text + (f" ({self.skipped} already done, skipped)" if self.skipped else "")
 
 

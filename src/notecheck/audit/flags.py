@@ -9,7 +9,7 @@ from ..rules import CodeFile, DeletedCode, RulePack
 from ..scoring import score_code
 from .fitting import Documented, Plan
 from .sites import MODIFIER_OF_SIDE, NON_DESTRUCTIVE_KINDS, SIDE_OF_MODIFIER, UNLISTED
-from .wording import and_join, or_join, side_words, value_words
+from .wording import and_join, or_join, plural, side_words, value_words
 
 
 def audit_claims(
@@ -196,7 +196,7 @@ def _session_limit(lines: list[tuple[ClaimLine, CodeFile]], documented: Document
     where = "; ".join(f"{n} on {'an unstated side' if side is None else 'the ' + side + ' side'}" for side, n in over.items())
     return Flag(
         "over_session_limit",
-        f"the note documents {where} ({documented.unit}s); {primary.code}'s rules take at most "
+        f"the note documents {where} ({plural(documented.unit)}); {primary.code}'s rules take at most "
         f"{primary.session_limit} per side in one session, so the levels beyond that are not payable.",
     )
 

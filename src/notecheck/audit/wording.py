@@ -19,3 +19,8 @@ def and_join(items) -> str:
 
 def side_words(sides) -> str:
     return "both sides" if len(sides) == 2 else f"the {next(iter(sides))} side"
+
+
+def plural(unit: str) -> str:
+    """The plural of a counting unit: levels, joints, extremities."""
+    return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
