@@ -123,3 +123,14 @@ def test_cli_terminal_scan_thousands_of_notes_shows_speed(many_notes, tmp_path):
     rows = table_rows(plain)
     assert len(rows) == 3000
     assert_no_mid_word_breaks(rows, ids)
+
+
+def test_cli_terminal_rate_is_notes_since_the_start():
+    """rich's own speed, over its last few updates, showed 46922 notes/s when a batch of results came at once."""
+    from types import SimpleNamespace
+
+    from notecheck.progress import SpeedColumn
+
+    column = SpeedColumn()
+    assert column.render(SimpleNamespace(elapsed=2.0, completed=100, speed=46922.0, finished_speed=None)).plain == "50 notes/s"
+    assert column.render(SimpleNamespace(elapsed=0.1, completed=28, speed=46922.0, finished_speed=None)).plain == "- notes/s"

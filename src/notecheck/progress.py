@@ -6,15 +6,19 @@ import contextlib
 import sys
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
+
+MIN_SECONDS = 0.5  # the rate is shown from then on
 
 
 class SpeedColumn(ProgressColumn):
-    """Notes per second; rich has no speed until two updates have been seen, so show a dash till then."""
+    """Notes per second since the start. Results come in batches, so rich's own speed (over its last few
+    updates) jumped to tens of thousands a second at the end of a batch; a dash for the first half second."""
 
     def render(self, task) -> Text:
-        speed = task.finished_speed or task.speed
+        elapsed = task.elapsed or 0.0
+        speed = task.completed / elapsed if elapsed >= MIN_SECONDS else None
         return Text("- notes/s" if speed is None else f"{speed:.0f} notes/s", style="progress.data.speed")
 
 
@@ -22,7 +26,8 @@ def progress_bar(enabled: bool):
     """A live bar on stderr when ``enabled`` and stderr is a terminal; else a context yielding None."""
     if not enabled or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    # the number of notes is not known before they are read (exports are streamed): a count, not "N/?"
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} notes"),
                     SpeedColumn(), TimeElapsedColumn(), console=Console(stderr=True), transient=True)
 
 
