@@ -63,6 +63,8 @@ CLAUSE_BOUNDARIES = [
     row("Denies chest pain CLINICAL HISTORY: dyspnea on exertion.", "chest pain", {N}, "before-flattened-header"),
     row("No clear etiology of the anemia was found.", "anemia", set(), "etiology-of"),
     row("No trauma, presents with hip fracture.", "hip fracture", set(), "presents"),
+    row("No change in vision, diplopia or change in hearing.", "diplopia", {N}, "no-change-is-a-negation-of-findings"),
+    row("There were no further episodes of hematemesis.", "hematemesis", {N}, "no-further-negates"),
 ]
 
 HISTORICAL = [
@@ -73,6 +75,16 @@ HISTORICAL = [
     row("Fibrosis near an old rib fracture.", "rib fracture", {H}, "old"),
     row("She quit smoking.", "smoking", {H}, "quit"),
     row("PAST MEDICAL HISTORY: Hypertension and gout.", "gout", {H}, "history-section"),
+    row("HISTORY OF PRESENT ILLNESS: She presents with left-sided weakness and confusion.", "confusion", set(),
+        "hpi-is-current"),
+    row("BRIEF HISTORY OF PRESENT ILLNESS: Admitted for lethargy.", "lethargy", set(), "brief-hpi-is-current"),
+    row("HPI: A woman with a two-day history of fever and vomiting.", "fever", set(), "days-history-is-recent"),
+    row("He has a one-week history of cough.", "cough", set(), "week-history-is-recent"),
+    row("She has a 10-year history of diabetes.", "diabetes", {H}, "years-history-is-history"),
+    row("History of coronary disease who presented with stabbing chest pain.", "chest pain", set(),
+        "presented-ends-history"),
+    row("A history of lupus who was initially admitted with mental status changes.", "mental status changes", set(),
+        "who-was-admitted-ends-history"),
     row("Family history of diabetes.", "diabetes", {X}, "family-history-is-other-not-historical"),
 ]
 

@@ -58,6 +58,7 @@ class _Section:
     category: str | None
     unless: tuple[str, ...]
     elements: frozenset[str] | None = None
+    findings: bool = True
 
 
 class _Sentences:
@@ -186,7 +187,7 @@ class Extractor:
                 sec = _Section(start, "other", None, ())
             else:
                 sec = _Section(start, spec.name, spec.category, tuple(w.lower() for w in spec.unless),
-                               frozenset(spec.elements) if spec.elements is not None else None)
+                               frozenset(spec.elements) if spec.elements is not None else None, spec.findings)
             starts.append(start)
             secs.append(sec)
         return starts, secs
@@ -244,7 +245,7 @@ class Extractor:
             found = {self.reasons.get(cat, cat.lower()) for cat, _ in links.get(target, ()) if cat not in self.ignore}
             i = bisect.bisect_right(sec_starts, doc[target[0]].idx) - 1
             sec = secs[i] if i >= 0 else None
-            if sec is not None and sec.category is not None and sec.category not in self.ignore:
+            if sec is not None and sec.category is not None and sec.findings and sec.category not in self.ignore:
                 sentence = sents.text(target[0]).lower()
                 if not any(w in sentence for w in sec.unless):
                     found.add(self.reasons.get(sec.category, sec.category.lower()))

@@ -170,6 +170,7 @@ class SectionSpec(_Strict):
     category: str | None = None  # ConText category given to mentions in this section
     elements: list[ElementName] | None = None  # the elements the category applies to (default: all)
     unless: list[str] = []  # words in the sentence that lift the category ("today", "performed")
+    findings: bool = True  # whether the category also applies to a clinical finding (``context_of``)
     match: list[str] = []  # headers (as written in notes) that must open this section
 
 
