@@ -47,6 +47,9 @@ AFFIRMED_AND_NEGATED = [
     row("He refused the vaccine in clinic and today reports a productive cough.", "productive cough", set(),
         "refused-bounded"),
     row("He refused the vaccine.", "vaccine", {N}, "refused-near"),
+    row("No paresthesia or paralysis.", "paralysis", {N}, "pseudo-negation-starts-a-list"),
+    row("No blood or paresthesia on aspiration and the mass was biopsied.", "mass", set(),
+        "pseudo-negation-list-is-bounded"),
 ]
 
 CLAUSE_BOUNDARIES = [
@@ -173,6 +176,9 @@ EXTRACTION = [
     ("Aspiration showed no blood and no fluoroscopy was used.", "imaging", None),
     ("After aspiration with no blood return, 0.5 mL of 1% lidocaine was injected at the medial branch.", "agent",
      {"local_anesthetic"}),
+    # ... and the list a pseudo-negation starts negates findings, not the aspiration it confirms
+    ("No paresthesia or blood on aspiration; 5 mL of 6% phenol at the left obturator nerve.",
+     "placement_confirmation", {"aspiration"}),
     # a surrogate giving consent is still the patient's consent
     ("His wife signed the consent as his healthcare proxy. Left obturator nerve 5 mL 6% phenol.", "consent", set()),
     ("Her daughter (POA) gave written consent.", "consent", set()),
