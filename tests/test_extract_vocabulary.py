@@ -60,3 +60,21 @@ def test_extract_vocabulary_reads_real_dictation(checker, element, text, values)
     assert finding.present, shown
     if values:
         assert set(finding.values) == values, shown
+
+
+# "both" is a side only beside what is treated: "informed both verbally and in writing", "both incisions"
+NOT_A_SIDE = [
+    "The patient was informed both verbally and in writing. The L4 medial branch was injected with 0.5 mL bupivacaine.",
+    "The ilioinguinal nerve was blocked with 5 mL bupivacaine. Dermabond was placed on both incisions.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_SIDE)
+def test_both_alone_is_not_bilateral(checker, text):
+    finding = checker.check(text).elements["laterality"]
+    assert "bilateral" not in finding.values, f"{finding.values} excluded={[(e.text, e.reason) for e in finding.excluded]}"
+
+
+def test_both_beside_a_target_is_bilateral(checker):
+    finding = checker.check("Both L4 medial branches were injected with 0.5 mL bupivacaine each.").elements["laterality"]
+    assert finding.values == ("bilateral",) or list(finding.values) == ["bilateral"], finding.values

@@ -278,8 +278,8 @@ class Extractor:
                 return None
         if not treated:
             return "no_target_nearby"
-        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or span.kb_id_ == "bilateral":
-            return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"
+        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or (span.kb_id_ == "bilateral" and written.lower() != "both"):
+            return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"; not "both verbally"
         if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
             return None  # "on the left."
         return "no_target_nearby"
