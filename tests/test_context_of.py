@@ -66,6 +66,7 @@ CLAUSE_BOUNDARIES = [
     row("Denies chest pain CLINICAL HISTORY: dyspnea on exertion.", "chest pain", {N}, "before-flattened-header"),
     row("No clear etiology of the anemia was found.", "anemia", set(), "etiology-of"),
     row("No trauma, presents with hip fracture.", "hip fracture", set(), "presents"),
+    row("no vascular uptake period mild swelling of the foot", "swelling", set(), "dictated-period"),
     row("No change in vision, diplopia or change in hearing.", "diplopia", {N}, "no-change-is-a-negation-of-findings"),
     row("There were no further episodes of hematemesis.", "hematemesis", {N}, "no-further-negates"),
 ]

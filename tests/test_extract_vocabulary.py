@@ -23,6 +23,8 @@ ROWS = [
     ("agent", "L FCR 50 units, L FCU 40 units onabotulinumtoxinA.", {"botulinum_toxin"}),
     ("agent", "L SGB under US. Neg asp. 5 cc 0.25% bupi.", {"local_anesthetic"}),
     ("volume", "L SGB under US. Neg asp. 5 cc 0.25% bupi.", {"5 mL"}),
+    ("agent", "contrast confirmed spread with no vascular uptake period 10 ml of 0.25 percent bupivacaine was injected period",
+     {"local_anesthetic"}),
     ("agent", "The right T5 intercostal nerve was cryoablated under ultrasound.", {"cryoablation"}),
     ("nerve_target", "The right T5 intercostal nerve was cryoablated under ultrasound.", {"intercostal_nerve"}),
     # a nerve block named as the anaesthetic of an operation is a block like any other (ANNOTATION.md rule 2)
@@ -33,6 +35,7 @@ ROWS = [
     ("response", "Tol well, no cx.", set()),
     ("response", "Pt tol well.", set()),
     ("response", "No cx.", set()),
+    ("response", "Aspiration negative? Y\nComplications? N\nDisposition: home", set()),
     ("follow_up", "D/c home with driver.", set()),
     ("follow_up", "d/c'd home.", set()),
     ("follow_up", "F/u 2 wks.", set()),
