@@ -184,6 +184,9 @@ EXTRACTION = [
     ("His wife signed the consent as his healthcare proxy. Left obturator nerve 5 mL 6% phenol.", "consent", set()),
     ("Her daughter (POA) gave written consent.", "consent", set()),
     ("His wife has signed consent for the procedure.", "consent", set()),
+    # HPI findings are current (context_of), but a procedure it tells of is still history
+    ("HISTORY OF PRESENT ILLNESS: She had a left obturator nerve phenol block in May with good relief.",
+     "nerve_target", None),
     # status post: not historical for today's procedure
     ("Status post left obturator nerve phenol neurolysis today with 5 mL 6% phenol.", "nerve_target",
      {"obturator_nerve"}),
