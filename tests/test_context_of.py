@@ -47,6 +47,9 @@ AFFIRMED_AND_NEGATED = [
     row("He refused the vaccine in clinic and today reports a productive cough.", "productive cough", set(),
         "refused-bounded"),
     row("He refused the vaccine.", "vaccine", {N}, "refused-near"),
+    row("No paresthesia or paralysis.", "paralysis", {N}, "pseudo-negation-starts-a-list"),
+    row("No blood or paresthesia on aspiration and the mass was biopsied.", "mass", set(),
+        "pseudo-negation-list-is-bounded"),
 ]
 
 CLAUSE_BOUNDARIES = [
@@ -63,6 +66,9 @@ CLAUSE_BOUNDARIES = [
     row("Denies chest pain CLINICAL HISTORY: dyspnea on exertion.", "chest pain", {N}, "before-flattened-header"),
     row("No clear etiology of the anemia was found.", "anemia", set(), "etiology-of"),
     row("No trauma, presents with hip fracture.", "hip fracture", set(), "presents"),
+    row("no vascular uptake period mild swelling of the foot", "swelling", set(), "dictated-period"),
+    row("No change in vision, diplopia or change in hearing.", "diplopia", {N}, "no-change-is-a-negation-of-findings"),
+    row("There were no further episodes of hematemesis.", "hematemesis", {N}, "no-further-negates"),
 ]
 
 HISTORICAL = [
@@ -73,6 +79,16 @@ HISTORICAL = [
     row("Fibrosis near an old rib fracture.", "rib fracture", {H}, "old"),
     row("She quit smoking.", "smoking", {H}, "quit"),
     row("PAST MEDICAL HISTORY: Hypertension and gout.", "gout", {H}, "history-section"),
+    row("HISTORY OF PRESENT ILLNESS: She presents with left-sided weakness and confusion.", "confusion", set(),
+        "hpi-is-current"),
+    row("BRIEF HISTORY OF PRESENT ILLNESS: Admitted for lethargy.", "lethargy", set(), "brief-hpi-is-current"),
+    row("HPI: A woman with a two-day history of fever and vomiting.", "fever", set(), "days-history-is-recent"),
+    row("He has a one-week history of cough.", "cough", set(), "week-history-is-recent"),
+    row("She has a 10-year history of diabetes.", "diabetes", {H}, "years-history-is-history"),
+    row("History of coronary disease who presented with stabbing chest pain.", "chest pain", set(),
+        "presented-ends-history"),
+    row("A history of lupus who was initially admitted with mental status changes.", "mental status changes", set(),
+        "who-was-admitted-ends-history"),
     row("Family history of diabetes.", "diabetes", {X}, "family-history-is-other-not-historical"),
 ]
 
@@ -161,10 +177,16 @@ EXTRACTION = [
     ("Aspiration showed no blood and no fluoroscopy was used.", "imaging", None),
     ("After aspiration with no blood return, 0.5 mL of 1% lidocaine was injected at the medial branch.", "agent",
      {"local_anesthetic"}),
+    # ... and the list a pseudo-negation starts negates findings, not the aspiration it confirms
+    ("No paresthesia or blood on aspiration; 5 mL of 6% phenol at the left obturator nerve.",
+     "placement_confirmation", {"aspiration"}),
     # a surrogate giving consent is still the patient's consent
     ("His wife signed the consent as his healthcare proxy. Left obturator nerve 5 mL 6% phenol.", "consent", set()),
     ("Her daughter (POA) gave written consent.", "consent", set()),
     ("His wife has signed consent for the procedure.", "consent", set()),
+    # HPI findings are current (context_of), but a procedure it tells of is still history
+    ("HISTORY OF PRESENT ILLNESS: She had a left obturator nerve phenol block in May with good relief.",
+     "nerve_target", None),
     # status post: not historical for today's procedure
     ("Status post left obturator nerve phenol neurolysis today with 5 mL 6% phenol.", "nerve_target",
      {"obturator_nerve"}),

@@ -21,9 +21,21 @@ ROWS = [
     ("nerve_target", "Levels: right L4 medial branch and L5 dorsal ramus\nLesion: 80 C for 90 s.", {"medial_branch", "dorsal_ramus"}),
     ("agent", "Right retrogasserian glycerol rhizotomy under fluoroscopy.", {"glycerol"}),
     ("agent", "L FCR 50 units, L FCU 40 units onabotulinumtoxinA.", {"botulinum_toxin"}),
+    ("agent", "L SGB under US. Neg asp. 5 cc 0.25% bupi.", {"local_anesthetic"}),
+    ("volume", "L SGB under US. Neg asp. 5 cc 0.25% bupi.", {"5 mL"}),
+    ("agent", "contrast confirmed spread with no vascular uptake period 10 ml of 0.25 percent bupivacaine was injected period",
+     {"local_anesthetic"}),
+    ("agent", "The right T5 intercostal nerve was cryoablated under ultrasound.", {"cryoablation"}),
+    ("nerve_target", "The right T5 intercostal nerve was cryoablated under ultrasound.", {"intercostal_nerve"}),
+    # a nerve block named as the anaesthetic of an operation is a block like any other (ANNOTATION.md rule 2)
+    ("agent", "OPERATION: Amputation of the right hallux.\nANESTHESIA: Right ankle block with 20 mL of 0.5% Marcaine plain.",
+     {"local_anesthetic"}),
+    ("volume", "OPERATION: Amputation of the right hallux.\nANESTHESIA: Right ankle block with 20 mL of 0.5% Marcaine plain.",
+     {"20 mL"}),
     ("response", "Tol well, no cx.", set()),
     ("response", "Pt tol well.", set()),
     ("response", "No cx.", set()),
+    ("response", "Aspiration negative? Y\nComplications? N\nDisposition: home", set()),
     ("follow_up", "D/c home with driver.", set()),
     ("follow_up", "d/c'd home.", set()),
     ("follow_up", "F/u 2 wks.", set()),
@@ -51,3 +63,21 @@ def test_extract_vocabulary_reads_real_dictation(checker, element, text, values)
     assert finding.present, shown
     if values:
         assert set(finding.values) == values, shown
+
+
+# "both" is a side only beside what is treated: "informed both verbally and in writing", "both incisions"
+NOT_A_SIDE = [
+    "The patient was informed both verbally and in writing. The L4 medial branch was injected with 0.5 mL bupivacaine.",
+    "The ilioinguinal nerve was blocked with 5 mL bupivacaine. Dermabond was placed on both incisions.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_SIDE)
+def test_both_alone_is_not_bilateral(checker, text):
+    finding = checker.check(text).elements["laterality"]
+    assert "bilateral" not in finding.values, f"{finding.values} excluded={[(e.text, e.reason) for e in finding.excluded]}"
+
+
+def test_both_beside_a_target_is_bilateral(checker):
+    finding = checker.check("Both L4 medial branches were injected with 0.5 mL bupivacaine each.").elements["laterality"]
+    assert finding.values == ("bilateral",) or list(finding.values) == ["bilateral"], finding.values

@@ -10,7 +10,8 @@ measured errors asked for:
 
 - pseudo-negations (``pseudo_negations`` in context.yml: "no blood on aspiration", "without contrast") are
   phrases of their own: they negate only what they hold after their first word ("without contrast" negates
-  "contrast"), nothing outside them, and they cut no other cue's scope;
+  "contrast"), nothing outside them but the next item of a list they start ("no paresthesia or paralysis",
+  ``pseudo_list_words``, a few tokens), and they cut no other cue's scope;
 - scope ends at clause boundaries: the ``TERMINATE`` rules of context.yml (";", "but", "however",
   "positive for", "presents" ...), a header flattened onto the line ("... CLINICAL HISTORY: ..."), a list
   marker ``2)``, and the parentheses around a cue ("(no contrast)" reaches nothing outside them);
@@ -118,6 +119,9 @@ class ContextEngine:
         self.matcher.add(context_rules(rules) + [ConTextRule(literal=p, category=_PSEUDO_NEGATION, direction="PSEUDO")
                                                  for p in rules.context.pseudo_negations])
         self.strings = nlp.vocab.strings
+        self.list_words = frozenset(self.strings.add(w.lower()) for w in rules.context.pseudo_list_words)
+        self.list_scope = rules.context.pseudo_list_scope
+        self.list_excluded = frozenset(t.upper() for t in rules.context.pseudo_list_excluded_types) or None
         self._inline: dict[int, bool] = {}
         self.colon = self.strings.add(":")
         self.open, self.close = self.strings.add("("), self.strings.add(")")
@@ -209,6 +213,10 @@ class ContextEngine:
             cat, direction, max_scope, allowed, excluded, terminated_by, cut = self.cue_of[rule_id]
             if cat == _PSEUDO_NEGATION:  # "no blood on aspiration": its words are no cue for anything outside it
                 group[2].append((start, end))
+                # ... except the next item of a list it starts: "no paresthesia or paralysis"
+                if end < ends[k] and doc[end].lower in self.list_words:
+                    group[1].append([NEGATED, "FORWARD", start, end + 1, end + 1, min(ends[k], end + 1 + self.list_scope),
+                                     None, self.list_excluded, frozenset(), None])
                 continue
             lo = end if direction == "FORWARD" else starts[k]
             hi = start if direction == "BACKWARD" else ends[k]

@@ -8,6 +8,7 @@ placeholder, or an element rule (a side that belongs to nothing treated; muscles
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ class _Section:
     category: str | None
     unless: tuple[str, ...]
     elements: frozenset[str] | None = None
+    findings: bool = True
 
 
 _LABELS_KEPT = 20_000  # header labels whose meaning is kept (a pack's labels, and what notes write)
@@ -253,19 +255,18 @@ class Extractor:
                 block = sec
             else:
                 starts.append(back)
-                secs.append(_Section(back, block.name, block.category, block.unless, block.elements) if block
-                            else _Section(back, "other", None, ()))
+                secs.append(dataclasses.replace(block, start=back) if block else _Section(back, "other", None, ()))
         return starts, secs
 
     def _section_opened(self, label: str) -> tuple | None:
-        """``(name, category, unless, elements)`` of the section a header opens, or None for a template field."""
+        """``(name, category, unless, elements, findings)`` of the section a header opens, or None for a template field."""
         spec = self.section_of_header.get(label) or next((sp for w, sp in self.header_contains if w in label), None)
         if spec is None and self.label_element(label):
             return None
         if spec is None:
             return "other", None, ()
         return (spec.name, spec.category, tuple(w.lower() for w in spec.unless),
-                frozenset(spec.elements) if spec.elements is not None else None)
+                frozenset(spec.elements) if spec.elements is not None else None, spec.findings)
 
     def label_element(self, label: str) -> str | None:
         found = self._label_elements.get(label, False)
@@ -326,7 +327,7 @@ class Extractor:
             found = {self.reasons.get(cat, cat.lower()) for cat, _ in links.get(target, ()) if cat not in self.ignore}
             i = bisect.bisect_right(sec_starts, doc[target[0]].idx) - 1
             sec = secs[i] if i >= 0 else None
-            if sec is not None and sec.category is not None and sec.category not in self.ignore:
+            if sec is not None and sec.category is not None and sec.findings and sec.category not in self.ignore:
                 sentence = sents.text(target[0]).lower()
                 if not any(w in sentence for w in sec.unless):
                     found.add(self.reasons.get(sec.category, sec.category.lower()))
@@ -359,8 +360,8 @@ class Extractor:
                 return None
         if not treated:
             return "no_target_nearby"
-        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or value == "bilateral":
-            return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"
+        if nxt in _SIDE_ANCHORS or nxt2 in _SIDE_ANCHORS or (value == "bilateral" and written.lower() != "both"):
+            return None  # "right L4", "left knee", "injected on each side", "bilateral blocks"; not "both verbally"
         if prev in ("the", "on") and nxt in ("", ".", ",", ";", "\n"):
             return None  # "on the left."
         return "no_target_nearby"

@@ -156,6 +156,11 @@ class ContextFile(_Strict):
     reasons: dict[str, str]  # ConText category -> reason recorded on an excluded mention
     ignore_categories: list[str] = []  # medspaCy categories that do not exclude a mention
     pseudo_negations: list[str] = []  # phrases whose negation words negate nothing ("no blood on aspiration")
+    # words after a pseudo-negation that carry its negation on to the next item ("no paresthesia or paralysis"),
+    # for at most `pseudo_list_scope` tokens
+    pseudo_list_words: list[str] = []
+    pseudo_list_scope: int = Field(default=4, ge=1)
+    pseudo_list_excluded_types: list[ElementName] = []  # elements that list negates not ("or blood on aspiration")
     procedure_scope: ProcedureScope = ProcedureScope()
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
     value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
@@ -170,6 +175,7 @@ class SectionSpec(_Strict):
     category: str | None = None  # ConText category given to mentions in this section
     elements: list[ElementName] | None = None  # the elements the category applies to (default: all)
     unless: list[str] = []  # words in the sentence that lift the category ("today", "performed")
+    findings: bool = True  # whether the category also applies to a clinical finding (``context_of``)
     match: list[str] = []  # headers (as written in notes) that must open this section
 
 
