@@ -171,3 +171,18 @@ def test_policy_checks_two_blocks_in_one_sentence_are_two_blocks(medicare):
     assert r.elements["prior_block_relief"].values == ("mbb 90% 2025-06-01", "mbb 85% 2025-06-20")
     blocks = [f.message for c in r.codes for f in c.flags if getattr(f, "check", None) == "diagnostic_blocks"]
     assert not [m for m in blocks if "1 of 2" in m], blocks
+
+
+def test_policy_checks_migraine_toxin_total_and_no_guidance(medicare):
+    """64615 (chronic-migraine protocol): the product's dose is the total given, and no EMG or ultrasound
+    guidance is asked of landmark injections; both were once flagged as missing."""
+    text = ("Chronic migraine. Consent obtained. OnabotulinumtoxinA 155 units diluted in 3.1 mL saline was injected into "
+            "31 sites per the PREEMPT protocol: frontalis, corrugator, procerus, temporalis, occipitalis, cervical "
+            "paraspinals and trapezius, both sides. No waste. Tolerated well. Follow up 12 weeks.")
+    r = medicare.check(NoteInput("m1", "m1", text, "64615", service_date="06/01/2025"))
+    assert r.elements["toxin_units"].values == ("total 155 units",)
+    [record] = [f.message for c in r.codes for f in c.flags if getattr(f, "check", None) == "toxin_record"]
+    assert "total units" not in record and "guidance" not in record
+    limb = medicare.check(NoteInput("m2", "m2", "Spasticity. Consent obtained. Botox 100 units into the left biceps. "
+                                    "Tolerated well. Follow up 12 weeks.", "64642-LT", service_date="06/01/2025"))
+    assert any("guidance" in f.message for c in limb.codes for f in c.flags if getattr(f, "check", None) == "toxin_record")

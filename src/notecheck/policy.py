@@ -99,7 +99,8 @@ def _toxin_record(chk, findings, text, code) -> list[Flag]:
         missing.append("the total units" + (f" (per-muscle units add up to {sum(per_muscle.values()):g})" if per_muscle else ""))
     if not any(_dilution(rx).search(text or "") for rx in chk.dilution):
         missing.append("the dilution")
-    if not findings["imaging"].present and not {"emg", "stimulation"} & set(findings["placement_confirmation"].values):
+    if code.code not in chk.no_guidance_codes and not findings["imaging"].present \
+            and not {"emg", "stimulation"} & set(findings["placement_confirmation"].values):
         missing.append("the guidance used (EMG, stimulation or ultrasound)")
     return [_flag(chk, f"{'; '.join(missing)} not documented")] if missing else []
 

@@ -31,6 +31,7 @@ _BARE_SCORE = re.compile(r"(?<![\d/.])(10|\d(?:\.\d)?)(?![\d/.%])")  # after a n
 _BEFORE_WORDS = re.compile(r"\b(pre|before|baseline|prior|from|initial|preprocedure|pre-procedure|preop)\b", re.I)
 _AFTER_WORDS = re.compile(r"\b(post|after|afterwards|following|postprocedure|post-procedure|postop|now|down|reduced|improved|decreased)\b", re.I)
 _SEVERAL_BLOCKS = re.compile(r"\b(?:blocks|mbbs|injections|two|dual|both|comparative|first|second|series of)\b")
+_PRODUCT_DOSE = re.compile(r"[a-z ]*toxin\s?[ab]?\s*[:,-]?\s*\d|(?:botox|dysport|xeomin|myobloc|daxxify)\s*[:,-]?\s*\d")
 _UNITS = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)\s*(?:units?|u|iu)\b", re.I)
 
 
@@ -167,7 +168,7 @@ class Normalizers:
         if not units:
             return None
         n = f"{float(units[-1]):g}"
-        if "total" in low:
+        if "total" in low or _PRODUCT_DOSE.match(low):
             return f"total {n} units"
         for phrase, words, value in self._muscle_words:
             if phrase in low and words.search(low):

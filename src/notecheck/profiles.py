@@ -55,6 +55,7 @@ class PolicyCheck(_Strict):
     allowed: list[str] = []  # imaging values allowed
     products: list[str] = []  # toxin product names (the written agent); a generic "botulinum toxin" is not one
     dilution: list[str] = []  # regexes: the note says how the toxin was diluted
+    no_guidance_codes: list[str] = []  # toxin codes injected by landmarks (chronic migraine): no guidance asked
     message: str | None = None  # coverage_note: the payer's stance
 
     @model_validator(mode="after")
