@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from notecheck.cli import app
 from notecheck.models import CodeResult, ElementFinding, Evidence, Flag, NoteError, NoteResult
 from notecheck.renderers import RENDERERS
-from notecheck.renderers.html import HtmlRenderer, highlight
+from notecheck.renderers.html import Hints, HtmlRenderer, highlight
 
 DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 CANARY = "QUOKKA-CANARY-5817"
@@ -213,6 +213,15 @@ def test_renderers_html_agent_that_does_not_fit_the_code_names_the_accepted_ones
     assert "agent" in note.codes[0].missing
     html = render([note])
     assert "does not satisfy this code" in html and "This code accepts: phenol, alcohol" in html
+
+
+def test_renderers_html_agent_examples_are_what_the_code_takes(html_checker):
+    """A knee injection missing its agent was once told "phenol, dehydrated alcohol, glycerol"."""
+    note = html_checker.check("Consent obtained. Indication: right knee osteoarthritis. The right knee joint was "
+                              "injected under ultrasound. Tolerated well. Follow up in 6 weeks.", codes="20611-RT")
+    assert "agent" in note.codes[0].missing
+    hint = re.search(r"For example: ([^.]*)\.", Hints.load().satisfy(note, note.codes[0], "agent")).group(1)
+    assert "phenol" not in hint and "alcohol" not in hint
 
 
 @pytest.mark.skipif(not DEMO.is_dir(), reason="corpora/demo is not there")

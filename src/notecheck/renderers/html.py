@@ -109,7 +109,9 @@ class Hints:
             m = rule.muscles
             count = f"{m.min} to {m.max}" if m.max else f"at least {m.min}"
             parts.append(f"This code needs {count} muscles" + (f" ({m.region})." if m.region else "."))
-        examples = [f"\u201c{t.phrases[0]}\u201d" for t in spec.terms[:3]]
+        accepted = set(rule.agents if element == "agent" else rule.targets if element == "nerve_target" else ())
+        terms = [t for t in spec.terms if t.value in accepted] or spec.terms  # what this code takes, first
+        examples = [f"\u201c{t.phrases[0]}\u201d" for t in terms[:3]]
         if spec.labels:
             examples.append(f"a filled-in \u201c{spec.labels[0].capitalize()}:\u201d line")
         if examples:
