@@ -248,6 +248,8 @@ INDICATION = [
     case("Phenol neurolysis was performed for lower-limb spasticity.", PRESENT, "prose-for"),
     case("The block was done for chronic pelvic cancer pain.", PRESENT, "prose-pain"),
     case("Diagnosis: hip adductor spasticity", PRESENT, "template"),
+    case("Right knee injection for OA. Consent obtained.", PRESENT, "abbreviation-oa"),
+    case("Left tibial nerve neurolysis for ankle clonus.", PRESENT, "clonus"),
     case("PREOPERATIVE DIAGNOSIS: , Spasticity of the left lower extremity.,PROCEDURE: , Left obturator nerve phenol neurolysis.,",
          PRESENT, "comma-export"),
     case("Indication: none", ABSENT, "negated"),
