@@ -37,7 +37,9 @@ from .renderers.jsonl import json_line
 from .rules import RulePack, load_rules
 
 FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
-RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
+# new strings in spaCy's vocabulary (record numbers, dates, times ...) after which the pipeline is rebuilt: about a
+# kilobyte each with the tokenizer's cache, so about 20 MB; a rebuild takes half a second (see _renew_pipeline)
+RENEW_STRINGS = 20_000
 
 
 class Checker:
@@ -58,9 +60,9 @@ class Checker:
         self.rules_dir = str(self.rules.root)
         self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
         self.nlp = _unbounded(build_pipeline(self.rules))
+        self._strings_built = len(self.nlp.vocab.strings)
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
-        self._checked = 0
         _freeze()
 
     def check(self, note: NoteInput | str, codes: str | None = None, service_date: str | None = None) -> NoteResult:
@@ -117,7 +119,7 @@ class Checker:
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
         chunk, replaced = _valid_texts(chunk)
         notes = [x for x in chunk if isinstance(x, NoteInput)]
-        self._renew_pipeline(len(notes))
+        self._renew_pipeline()
         try:
             docs = list(self.nlp.pipe(n.text for n in notes))
         except Exception:  # noqa: BLE001 - one note broke the pipeline: run them one by one to find it
@@ -151,14 +153,16 @@ class Checker:
         return self.error_result(item.id, item.source, "internal",
                                  f"{item.source}: notecheck failed on this note ({type(exc).__name__})")
 
-    def _renew_pipeline(self, n: int) -> None:
-        """spaCy keeps every new word it meets (ids, dates, times) for the pipeline's life; building the
-        pipeline afresh every RENEW_EVERY notes keeps memory flat over millions of notes."""
-        self._checked += n
-        if self._checked > RENEW_EVERY:
+    def _renew_pipeline(self) -> None:
+        """spaCy keeps every new string it meets (ids, dates, times) in the pipeline's vocabulary, and its
+        tokenizer caches their words, for the pipeline's life. Once the vocabulary has RENEW_STRINGS more
+        strings than when the pipeline was built, the pipeline is built afresh: memory stays flat over millions
+        of notes, in every worker process (each counts its own), however many notes it takes to get there.
+        A rebuilt pipeline checks every note as the first did."""
+        if len(self.nlp.vocab.strings) - self._strings_built > RENEW_STRINGS:
             self.nlp = None
             self.nlp = _unbounded(build_pipeline(self.rules))
-            self._checked = n
+            self._strings_built = len(self.nlp.vocab.strings)
             _freeze()
 
     def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
