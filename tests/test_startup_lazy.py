@@ -11,7 +11,7 @@ import sys
 # modules a one-note JSONL scan must not import: spaCy's command line and what it pulls in, medspaCy's
 # components (PyRuSH, loguru), QuickUMLS and nltk, and the libraries of other outputs and inputs
 UNUSED = ("spacy.cli", "spacy.cli.info", "requests", "weasel", "quickumls", "quickumls.spacy_component", "nltk",
-          "PyRuSH", "loguru", "medspacy.sentence_splitting", "medspacy.section_detection", "jinja2", "rich", "pyarrow")
+          "langcodes", "PyRuSH", "loguru", "medspacy.sentence_splitting", "medspacy.section_detection", "jinja2", "rich", "pyarrow")
 
 SCAN = """
 import json, sys, types
@@ -52,6 +52,8 @@ import notecheck, spacy, medspacy
 assert type(sys.modules["spacy.cli"]) is not types.ModuleType  # still deferred
 assert callable(spacy.cli.download) and "spacy.cli.download" in sys.modules
 assert spacy.info()["spacy_version"] == spacy.__version__
+from spacy.util import find_matching_language
+assert find_matching_language("en-US") == "en"  # langcodes, imported now
 nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])
 assert "medspacy_target_matcher" in nlp.pipe_names and medspacy.__version__
 from spacy.language import Language

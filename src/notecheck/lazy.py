@@ -4,12 +4,13 @@ Importing a package runs its ``__init__`` first, whichever submodule is wanted, 
 than notecheck uses (issue 18: a one-note scan spent most of its start-up importing):
 
 - ``spacy/__init__`` imports ``spacy.cli`` (for ``spacy.info``), and with it requests, jinja2, weasel and typer's
-  spaCy commands;
+  spaCy commands; ``spacy.util`` imports langcodes (and its tables) to match language names, which a blank
+  English pipeline never does;
 - ``medspacy/__init__`` imports every medspaCy component (PyRuSH and loguru, pysbd, the sectionizer ...), and
   ``medspacy.util``, which notecheck's matcher needs, imports QuickUMLS and nltk.
 
 ``defer()`` runs when this module is imported (first thing in ``notecheck/__init__``), before spaCy or medspaCy is imported and puts a ``Deferred`` module in ``sys.modules`` for each
-of ``spacy.cli``, ``spacy.cli.info``, ``quickumls`` and ``quickumls.spacy_component``, and a ``medspacy`` package
+of ``spacy.cli``, ``spacy.cli.info``, ``langcodes``, ``quickumls`` and ``quickumls.spacy_component``, and a ``medspacy`` package
 whose ``__init__`` has not run yet (its submodules import as usual). The first use of any name such a module
 does not have imports the real module (or runs medspaCy's ``__init__``) and hands it over: ``spacy.cli.download``,
 ``spacy.info()``, ``medspacy.load()`` and ``python -m spacy`` work as before, only later. medspaCy's ``__init__``
@@ -91,6 +92,8 @@ def _medspacy_used() -> None:
 
 def defer() -> None:
     """Put the stand-ins in place (once; only for modules not imported yet)."""
+    if "spacy" not in sys.modules and "langcodes" not in sys.modules:
+        sys.modules["langcodes"] = Deferred("langcodes")
     if "spacy" not in sys.modules and "spacy.cli" not in sys.modules:
         info = Deferred("spacy.cli.info", info=_spacy_info)
         sys.modules["spacy.cli.info"] = info
