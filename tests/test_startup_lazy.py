@@ -50,7 +50,9 @@ def test_startup_lazy_deferred_parts_work_when_asked_for():
 import sys, types
 import notecheck, spacy, medspacy
 assert type(sys.modules["spacy.cli"]) is not types.ModuleType  # still deferred
-assert callable(spacy.cli.download) and "spacy.cli.download" in sys.modules
+from spacy.cli.init_config import init_config  # a submodule imports as usual
+assert callable(init_config) and type(sys.modules["spacy.cli"]) is not types.ModuleType
+assert callable(spacy.cli.download) and "spacy.cli.download" in sys.modules  # spacy.cli used: imported for real
 assert spacy.info()["spacy_version"] == spacy.__version__
 from spacy.util import find_matching_language
 assert find_matching_language("en-US") == "en"  # langcodes, imported now

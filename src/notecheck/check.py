@@ -38,8 +38,8 @@ from .rules import RulePack, load_rules
 
 FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
 # new strings in spaCy's vocabulary (record numbers, dates, times ...) after which the pipeline is rebuilt: about a
-# kilobyte each with the tokenizer's cache, so about 20 MB; a rebuild takes half a second (see _renew_pipeline)
-RENEW_STRINGS = 20_000
+# kilobyte each with the tokenizer's cache, so about 15 MB; a rebuild takes half a second (see _renew_pipeline)
+RENEW_STRINGS = 15_000
 
 
 class Checker:
@@ -161,9 +161,10 @@ class Checker:
         A rebuilt pipeline checks every note as the first did."""
         if len(self.nlp.vocab.strings) - self._strings_built > RENEW_STRINGS:
             self.nlp = None
+            _release()  # the old pipeline is freed before the new one is built: one pipeline in memory at a time
             self.nlp = _unbounded(build_pipeline(self.rules))
             self._strings_built = len(self.nlp.vocab.strings)
-            _freeze()
+            gc.freeze()
 
     def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = ()) -> NoteResult:
         return printable(NoteResult(
@@ -249,15 +250,19 @@ def _unbounded(nlp):
 
 
 def _freeze() -> None:
-    """Collect what is garbage now (a pipeline that was replaced, say), then move every object still
-    alive into the permanent generation, which collections skip. Frozen objects are never freed, so
-    this runs only when a pipeline has just been built, and first unfreezes what was frozen before.
-    At the first build nothing was frozen and no pipeline replaced: the collection (a tenth of a second of
-    a one-note scan's start-up) is left out."""
+    """Move every object alive into the permanent generation, which collections skip. Frozen objects are never
+    freed, so this runs only when a pipeline has just been built, and first frees what is garbage (``_release``)
+    if something was frozen before: at the first build nothing was, and the collection (a tenth of a second of a
+    one-note scan's start-up) is left out."""
     if gc.get_freeze_count():
-        gc.unfreeze()
-        gc.collect()
+        _release()
     gc.freeze()
+
+
+def _release() -> None:
+    """Unfreeze what ``_freeze`` froze and collect what is garbage now (a pipeline that was replaced, say)."""
+    gc.unfreeze()
+    gc.collect()
 
 
 @lru_cache(maxsize=4096)

@@ -9,18 +9,21 @@ than notecheck uses (issue 18: a one-note scan spent most of its start-up import
 - ``medspacy/__init__`` imports every medspaCy component (PyRuSH and loguru, pysbd, the sectionizer ...), and
   ``medspacy.util``, which notecheck's matcher needs, imports QuickUMLS and nltk.
 
-``defer()`` runs when this module is imported (first thing in ``notecheck/__init__``), before spaCy or medspaCy is imported and puts a ``Deferred`` module in ``sys.modules`` for each
-of ``spacy.cli``, ``spacy.cli.info``, ``langcodes``, ``quickumls`` and ``quickumls.spacy_component``, and a ``medspacy`` package
-whose ``__init__`` has not run yet (its submodules import as usual). The first use of any name such a module
-does not have imports the real module (or runs medspaCy's ``__init__``) and hands it over: ``spacy.cli.download``,
-``spacy.info()``, ``medspacy.load()`` and ``python -m spacy`` work as before, only later. medspaCy's ``__init__``
-also imports QuickUMLS for real (its component registers the ``medspacy_quickumls`` factory) and silences loguru
-again (``quiet``). Nothing is deferred when a module is imported already.
+``defer()`` runs when this module is imported (first thing in ``notecheck/__init__``), before spaCy or medspaCy
+is imported, and puts a ``Deferred`` module in ``sys.modules`` for each of ``spacy.cli``, ``spacy.cli.info``,
+``langcodes``, ``quickumls`` and ``quickumls.spacy_component``, and a ``medspacy`` package whose ``__init__`` has
+not run yet. Each has the real module's spec, file and package path: a submodule imports as usual, without its
+package's ``__init__`` (it is set on the stand-in as a module until the package is used). The first use of a name such a module does not have imports the real module (or runs medspaCy's ``__init__``) and
+hands it over: ``spacy.cli.download``, ``spacy.info()``, ``medspacy.load()`` and ``python -m spacy`` work as
+before, only later. medspaCy's ``__init__`` also imports QuickUMLS for real (its component registers the
+``medspacy_quickumls`` factory) and silences loguru again (``quiet``). Nothing is deferred when a module is
+imported already.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -28,17 +31,23 @@ from collections.abc import Callable
 
 
 class Deferred(types.ModuleType):
-    """Stands in ``sys.modules`` for module ``name`` until a name it lacks is asked for; then it imports the real
-    module, takes its namespace (so references already held keep working) and gives it that name."""
+    """Stands in ``sys.modules`` for module ``spec.name`` until a name it lacks is asked for; then it imports the
+    real module, takes its namespace (so references already held keep working) and gives it that name."""
 
-    def __init__(self, name: str, children: tuple[str, ...] = (), **names):
-        super().__init__(name)
+    def __init__(self, spec, children: tuple[str, ...] = (), **names):
+        """A package keeps its ``__path__`` (``from package import name`` asks whether it has one), so its
+        submodules import without its ``__init__``."""
+        super().__init__(spec.name)
+        self.__spec__, self.__loader__, self.__file__ = spec, spec.loader, spec.origin
+        self.__package__ = spec.name if spec.submodule_search_locations is not None else spec.parent
+        if spec.submodule_search_locations is not None:
+            self.__path__ = list(spec.submodule_search_locations)
         self.__dict__.update(names)
         self.__dict__["_deferred_children"] = children
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__") and attr.endswith("__"):
-            raise AttributeError(attr)  # dunder probes (copy, pickle, inspect) need no import
+        if attr == "__path__":
+            raise AttributeError(attr)  # not a package: the import system asks every module
         return getattr(self._resolve(), attr)
 
     def _resolve(self) -> types.ModuleType:
@@ -68,7 +77,7 @@ class DeferredPackage(types.ModuleType):
         self.__dict__["_deferred_after"] = after
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__") and attr.endswith("__") or "_deferred_after" not in self.__dict__:
+        if "_deferred_after" not in self.__dict__:
             raise AttributeError(attr)
         after = self.__dict__.pop("_deferred_after")
         self.__spec__.loader.exec_module(self)
@@ -90,25 +99,36 @@ def _medspacy_used() -> None:
     quiet.silence_libraries()
 
 
-def defer() -> None:
-    """Put the stand-ins in place (once; only for modules not imported yet)."""
-    if "spacy" not in sys.modules and "langcodes" not in sys.modules:
-        sys.modules["langcodes"] = Deferred("langcodes")
-    if "spacy" not in sys.modules and "spacy.cli" not in sys.modules:
-        info = Deferred("spacy.cli.info", info=_spacy_info)
-        sys.modules["spacy.cli.info"] = info
-        sys.modules["spacy.cli"] = Deferred("spacy.cli", children=("spacy.cli.info",), info=_spacy_info)
-        import spacy
+def _spec(name: str, path: list[str] | None = None):
+    """The spec of a module, found without importing it or its package."""
+    return importlib.machinery.PathFinder.find_spec(name, path)
 
-        spacy.cli = sys.modules["spacy.cli"]
-    if "quickumls" not in sys.modules:
-        component = Deferred("quickumls.spacy_component")
-        sys.modules["quickumls.spacy_component"] = component
-        sys.modules["quickumls"] = Deferred("quickumls", children=("quickumls.spacy_component",), spacy_component=component)
-    if "medspacy" not in sys.modules:
-        spec = importlib.util.find_spec("medspacy")
-        if spec is not None and spec.submodule_search_locations is not None:
-            sys.modules["medspacy"] = DeferredPackage(spec, _medspacy_used)
+
+def defer() -> None:
+    """Put the stand-ins in place (once; only for modules not imported yet, and only those installed)."""
+    spacy = _spec("spacy") if "spacy" not in sys.modules else None
+    if spacy is not None and spacy.submodule_search_locations is not None:
+        langcodes = _spec("langcodes")
+        if langcodes is not None and "langcodes" not in sys.modules:
+            sys.modules["langcodes"] = Deferred(langcodes)
+        cli = _spec("spacy.cli", list(spacy.submodule_search_locations))
+        info = _spec("spacy.cli.info", list(cli.submodule_search_locations)) if cli is not None else None
+        if info is not None:
+            sys.modules["spacy.cli.info"] = Deferred(info, info=_spacy_info)
+            sys.modules["spacy.cli"] = Deferred(cli, children=("spacy.cli.info",), info=_spacy_info)
+            import spacy as spacy_module
+
+            spacy_module.cli = sys.modules["spacy.cli"]
+    quickumls = _spec("quickumls") if "quickumls" not in sys.modules else None
+    if quickumls is not None and quickumls.submodule_search_locations is not None:
+        component = _spec("quickumls.spacy_component", list(quickumls.submodule_search_locations))
+        if component is not None:
+            sys.modules["quickumls.spacy_component"] = Deferred(component)
+            sys.modules["quickumls"] = Deferred(quickumls, children=("quickumls.spacy_component",),
+                                                spacy_component=sys.modules["quickumls.spacy_component"])
+    medspacy = _spec("medspacy") if "medspacy" not in sys.modules else None
+    if medspacy is not None and medspacy.submodule_search_locations is not None:
+        sys.modules["medspacy"] = DeferredPackage(medspacy, _medspacy_used)
 
 
 defer()
