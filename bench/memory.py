@@ -163,22 +163,25 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated note counts (default 10000,100000,1000000)")
     ap.add_argument("--jobs", default="1", help="comma-separated --jobs values to run each size with (default 1)")
+    ap.add_argument("--runs", help="explicit JOBS:NOTES pairs instead of every --sizes x --jobs, e.g. 1:10000,2:1000000")
     ap.add_argument("--words", type=int, help="notes of about this many words (+-10%%; default 100-800 words, 450 on average)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--tmp", help="folder for the generated export (default: a new temp folder)")
     args = ap.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     jobs_list = [int(j) for j in args.jobs.split(",") if j.strip()]
+    runs = [(j, n) for j in jobs_list for n in sizes]
+    if args.runs:
+        runs = [(int(j), int(n)) for j, n in (pair.split(":") for pair in args.runs.split(",") if pair.strip())]
     words = (round(args.words * 0.9), round(args.words * 1.1)) if args.words else (100, 800)
     command = ".venv/bin/python bench/memory.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     rows = []
     with tempfile.TemporaryDirectory(prefix="notecheck-mem-", dir=args.tmp) as tmp:
-        for jobs in jobs_list:
-            for n in sizes:
-                r = measure(n, Path(tmp), args.seed, jobs, words)
-                print(f"jobs={jobs} {n} notes: {r['seconds']:.0f} s, peak {r['peak_mb']:.0f} MB, tree peak {r['tree_peak_mb']:.0f} MB, "
-                      f"curve {r['curve']}", file=sys.stderr, flush=True)
-                rows.append(r)
+        for jobs, n in runs:
+            r = measure(n, Path(tmp), args.seed, jobs, words)
+            print(f"jobs={jobs} {n} notes: {r['seconds']:.0f} s, peak {r['peak_mb']:.0f} MB, tree peak {r['tree_peak_mb']:.0f} MB, "
+                  f"curve {r['curve']}", file=sys.stderr, flush=True)
+            rows.append(r)
     text = section(rows, command, words)
     write_section("memory", text)
     print(text)
