@@ -163,9 +163,15 @@ def throughput(chunks: list[list[str]], folders: list[Path], med_n: int, tmp: Pa
     out["medspacy"].update(rules=n_rules, ents=ents, pipes=med_nlp.pipe_names)
     n, w = one.n, one.w
     pair = {2: Tally(), 1: Tally()}
+    from notecheck import Checker
+
     for _ in range(PAIR_ROUNDS):  # 4 and 3' take turns too
         for jobs, tally in pair.items():
-            c, summary = run_scan(folders, tmp / f"all{jobs}.jsonl", jobs, checker)
+            # a Checker built for the turn, before the clock, as `notecheck scan` builds one and forks: the shared one
+            # has checked every path's notes, and workers forked from it would rebuild their grown pipelines at once
+            fresh = Checker()
+            c, summary = run_scan(folders, tmp / f"all{jobs}.jsonl", jobs, fresh)
+            del fresh
             if summary.read != n:
                 raise SystemExit(f"scan jobs={jobs} read {summary.read} notes of {n}")
             tally.add(n, w, c)
