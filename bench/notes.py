@@ -317,11 +317,11 @@ def load_real_notes(folder: Path = REALNOTES) -> list[dict]:
     return out
 
 
-def write_jsonl(path: Path, n: int, seed: int = 7) -> int:
+def write_jsonl(path: Path, n: int, seed: int = 7, min_words: int = 100, max_words: int = 800) -> int:
     """Stream ``n`` generated notes to a JSONL export (id, text, codes); returns bytes written."""
     size = 0
     with open(path, "w", encoding="utf-8") as fh:
-        for note in generate(n, seed):
+        for note in generate(n, seed, min_words, max_words):
             line = json.dumps({"id": note["id"], "text": note["text"], "codes": note["codes"]}) + "\n"
             fh.write(line)
             size += len(line)

@@ -37,7 +37,7 @@ def test_check_batch_a_failing_note_is_an_error_record_and_the_batch_goes_on(mon
 
 def test_check_batch_pipeline_is_renewed_with_the_same_results(monkeypatch):
     expected = [to_record(r) for r in Checker().check_many(NOTES, batch_size=2)]
-    monkeypatch.setattr(check_module, "RENEW_EVERY", 2)
+    monkeypatch.setattr(check_module, "RENEW_STRINGS", -1)  # before every chunk
     renewed = Checker()
     first = renewed.nlp
     got = [to_record(r) for r in renewed.check_many(NOTES, batch_size=2)]
@@ -48,7 +48,7 @@ def test_check_batch_pipeline_is_renewed_with_the_same_results(monkeypatch):
 def test_check_batch_a_replaced_pipeline_is_freed(monkeypatch):
     """A build ends with gc.freeze(), and frozen objects are never collected: a renewal must unfreeze
     first, or every pipeline it replaces would stay in memory."""
-    monkeypatch.setattr(check_module, "RENEW_EVERY", 2)
+    monkeypatch.setattr(check_module, "RENEW_STRINGS", -1)  # before every chunk
     checker = Checker()
     assert gc.get_freeze_count() > 0
     first = weakref.ref(checker.nlp)
@@ -93,3 +93,27 @@ def test_check_batch_error_records_keep_what_was_read(checker):
     assert record["procedure_documented"] is None
     checked = to_record(checker.check(NoteInput("n2", "export.csv:2", "Left obturator nerve phenol neurolysis.", "64640-LT")))
     assert checked["procedure_documented"] is True
+
+
+def test_check_batch_pipeline_renewed_by_vocabulary_size_gives_the_same_results(monkeypatch):
+    """The pipeline is rebuilt once its vocabulary has grown by RENEW_STRINGS strings (record numbers and dates
+    are new words), whatever the number of notes; the results are those of a pipeline never rebuilt."""
+    from notecheck import Checker, NoteInput, check, to_record
+
+    notes = [NoteInput(id=f"n{i}", source=f"s{i}", codes="64640-LT",
+                       text=f"MRN {7000000 + i * 37}. Left obturator nerve neurolysis with {i % 9 + 1} mL of 6% phenol "
+                            f"under ultrasound on 2026-03-{i % 28 + 1:02d}. Consent signed. Visit zq{i}x.")
+             for i in range(60)]
+    checker = Checker()
+    want = [to_record(r) for r in checker.check_many(notes, batch_size=4)]
+    monkeypatch.setattr(check, "RENEW_STRINGS", 30)
+    builds = []
+    real_build = check.build_pipeline
+    monkeypatch.setattr(check, "build_pipeline", lambda rules: builds.append(1) or real_build(rules))
+    renewing = Checker()
+    got = []
+    for i in range(0, len(notes), 4):
+        got += [to_record(r) for r in renewing.check_many(notes[i:i + 4], batch_size=4)]
+        assert len(renewing.nlp.vocab.strings) - renewing._strings_built <= 30 + 4 * 20  # bounded by the threshold
+    assert len(builds) > 3  # rebuilt several times, by vocabulary growth alone
+    assert got == want

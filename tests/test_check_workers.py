@@ -49,6 +49,32 @@ def test_check_workers_dead_worker_fails_only_its_chunk(killing_checker, victim,
         assert {r.id for r in dead} == {"n6", victim}  # the victim's chunk only
 
 
+@pytest.mark.skipif(os.name != "posix", reason="forked workers inherit the patched checker")
+def test_check_workers_lines_are_the_records_and_survive_a_dead_worker(killing_checker):
+    """``check_lines`` (workers send each record as JSON text): the very lines of ``check_many``'s results, in
+    order, also when a worker dies and its chunk becomes error records."""
+    from notecheck.models import is_flagged
+    from notecheck.renderers.jsonl import json_line
+
+    notes = _notes(20)
+    notes[7] = NoteInput(id="kill", source="victim", text=NOTE.format(i=7), codes="64640-LT")
+    want = [(json_line(r, False), r.status, is_flagged(r)) for r in killing_checker.check_many(notes, batch_size=2, jobs=2)]
+    got = list(killing_checker.check_lines(notes, include_text=False, batch_size=2, jobs=2))
+    assert got == want
+    assert [s for _, s, _ in got].count("error") == 2
+
+
+def test_check_workers_worker_sends_lines_not_results(checker, monkeypatch):
+    """What a worker returns for the JSON writers is plain strings, which pickle as one object each."""
+    from notecheck import check
+
+    monkeypatch.setattr(check, "_WORKER", checker)
+    lines = check._work(_notes(3), True)
+    assert [type(x) for line in lines for x in line] == [str, str, bool] * 3
+    assert all(line[0].startswith('{"id":"n') for line in lines)
+    assert all(isinstance(r, check.NoteResult) for r in check._work(_notes(3)))
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:

@@ -1,5 +1,9 @@
 """notecheck: documentation-completeness checking for nerve-destruction and chemodenervation notes."""
 
+from . import lazy  # noqa: F401  (before spaCy and medspaCy: their parts notecheck never uses load when asked for)
+
+# isort: split
+
 from .check import Checker
 from .errors import NotecheckError
 from .models import ELEMENTS, NoteInput, NoteResult, to_record

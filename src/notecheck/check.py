@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from .audit import audit
@@ -28,15 +28,18 @@ from .dates import DateError, check_date_format, parse_service_date
 from .edits import load_edits
 from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
-from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, printable
+from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, is_flagged, printable
 from .patients import Ledger
 from .pipeline import build_pipeline
 from .policy import note_checks
 from .profiles import load_profile
+from .renderers.jsonl import json_line
 from .rules import RulePack, load_rules
 
 FINDING = "finding"  # the label context_of gives a span: every cue reaches it but those kept for our elements
-RENEW_EVERY = 50_000  # notes between pipeline rebuilds (a rebuild takes about a second)
+# new strings in spaCy's vocabulary (record numbers, dates, times ...) after which the pipeline is rebuilt: about a
+# kilobyte each with the tokenizer's cache, so about 15 MB; a rebuild takes half a second (see _renew_pipeline)
+RENEW_STRINGS = 15_000
 
 
 class Checker:
@@ -57,9 +60,9 @@ class Checker:
         self.rules_dir = str(self.rules.root)
         self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
         self.nlp = _unbounded(build_pipeline(self.rules))
+        self._strings_built = len(self.nlp.vocab.strings)
         self.extractor = Extractor(self.rules)
         self.keep_text = keep_text
-        self._checked = 0
         _freeze()
 
     def check(self, note: NoteInput | str, codes: str | None = None, service_date: str | None = None) -> NoteResult:
@@ -99,10 +102,24 @@ class Checker:
         for result in results:
             yield ledger.apply(result)
 
+    def check_lines(self, items: Iterable[NoteInput | ReadError], include_text: bool = True, batch_size: int = 64,
+                    jobs: int = 1) -> Iterator[Line]:
+        """For the JSON writers: ``(record as JSON text, status, flagged)`` per item, in input order. Worker
+        processes send these rather than NoteResults: a line is one string to pickle where a NoteResult is a
+        tree of objects, and this process, which writes every record, has no NoteResult to turn into one.
+
+        The checks across a patient's notes are not run: use it only when the profile has none
+        (``Ledger.active`` is false; ``check_many`` would then return the same records)."""
+        if jobs > 1:
+            yield from _parallel(self, items, batch_size, jobs, include_text)
+        else:
+            for chunk in _chunks(items, batch_size):
+                yield from _lines(self._check_chunk(chunk), include_text)
+
     def _check_chunk(self, chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
         chunk, replaced = _valid_texts(chunk)
         notes = [x for x in chunk if isinstance(x, NoteInput)]
-        self._renew_pipeline(len(notes))
+        self._renew_pipeline()
         try:
             docs = list(self.nlp.pipe(n.text for n in notes))
         except Exception:  # noqa: BLE001 - one note broke the pipeline: run them one by one to find it
@@ -136,15 +153,18 @@ class Checker:
         return self.error_result(item.id, item.source, "internal",
                                  f"{item.source}: notecheck failed on this note ({type(exc).__name__})")
 
-    def _renew_pipeline(self, n: int) -> None:
-        """spaCy keeps every new word it meets (ids, dates, times) for the pipeline's life; building the
-        pipeline afresh every RENEW_EVERY notes keeps memory flat over millions of notes."""
-        self._checked += n
-        if self._checked > RENEW_EVERY:
+    def _renew_pipeline(self) -> None:
+        """spaCy keeps every new string it meets (ids, dates, times) in the pipeline's vocabulary, and its
+        tokenizer caches their words, for the pipeline's life. Once the vocabulary has RENEW_STRINGS more
+        strings than when the pipeline was built, the pipeline is built afresh: memory stays flat over millions
+        of notes, in every worker process (each counts its own), however many notes it takes to get there.
+        A rebuilt pipeline checks every note as the first did."""
+        if len(self.nlp.vocab.strings) - self._strings_built > RENEW_STRINGS:
             self.nlp = None
+            _release()  # the old pipeline is freed before the new one is built: one pipeline in memory at a time
             self.nlp = _unbounded(build_pipeline(self.rules))
-            self._checked = n
-            _freeze()
+            self._strings_built = len(self.nlp.vocab.strings)
+            gc.freeze()
 
     def error_result(self, note_id: str, source: str, kind: str, message: str, columns: tuple = (), **read) -> NoteResult:
         """The record of a note that could not be checked; ``read``: what was read of it all the same
@@ -204,6 +224,13 @@ class Checker:
             "bad_service_date", f"{note.source}: date of service: {day}; the newest rules of each code were used"),)
 
 
+Line = tuple[str, str, bool]  # a record as JSON text, its status, whether it is flagged (Checker.check_lines)
+
+
+def _lines(results: Iterable[NoteResult], include_text: bool) -> list[Line]:
+    return [(json_line(r, include_text), r.status, is_flagged(r)) for r in results]
+
+
 REPLACED_WARNING = NoteWarning("invalid_unicode", "text held characters that are not valid Unicode (lone surrogates): "
                                                   "each was read as U+FFFD")
 
@@ -227,12 +254,19 @@ def _unbounded(nlp):
 
 
 def _freeze() -> None:
-    """Collect what is garbage now (a pipeline that was replaced, say), then move every object still
-    alive into the permanent generation, which collections skip. Frozen objects are never freed, so
-    this runs only when a pipeline has just been built, and first unfreezes what was frozen before."""
+    """Move every object alive into the permanent generation, which collections skip. Frozen objects are never
+    freed, so this runs only when a pipeline has just been built, and first frees what is garbage (``_release``)
+    if something was frozen before: at the first build nothing was, and the collection (a tenth of a second of a
+    one-note scan's start-up) is left out."""
+    if gc.get_freeze_count():
+        _release()
+    gc.freeze()
+
+
+def _release() -> None:
+    """Unfreeze what ``_freeze`` froze and collect what is garbage now (a pipeline that was replaced, say)."""
     gc.unfreeze()
     gc.collect()
-    gc.freeze()
 
 
 @lru_cache(maxsize=4096)
@@ -276,9 +310,11 @@ def _die_with_parent() -> None:
             pass
 
 
-def _work(chunk: list[NoteInput | ReadError]) -> list[NoteResult]:
+def _work(chunk: list[NoteInput | ReadError], include_text: bool | None = None) -> list[NoteResult] | list[Line]:
+    """A chunk's NoteResults, or with ``include_text`` given (True/False) its records as lines (``check_lines``)."""
     assert _WORKER is not None
-    return _WORKER._check_chunk(chunk)
+    results = _WORKER._check_chunk(chunk)
+    return results if include_text is None else _lines(results, include_text)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -303,8 +339,8 @@ class _Pool:
                                    initargs=(self.checker.rules_dir, self.checker.keep_text, self.checker.date_format,
                                              self.checker.edits_dir, self.checker.profile.name))
 
-    def submit(self, chunk: list):
-        return self.executor.submit(_work, chunk)
+    def submit(self, chunk: list, include_text: bool | None = None):
+        return self.executor.submit(_work, chunk, include_text)
 
     def restart(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -316,20 +352,31 @@ class _Pool:
         _PARENT = None
 
 
-def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[NoteResult]:
-    """Results in input order, with at most ``IN_FLIGHT_PER_JOB * jobs`` chunks read ahead.
+def _parallel(checker: Checker, items, batch_size: int, jobs: int, include_text: bool | None = None) -> Iterator:
+    """Results in input order, with at most ``IN_FLIGHT_PER_JOB * jobs`` chunks read ahead; with
+    ``include_text`` given, their lines (``Checker.check_lines``). An input of one chunk is checked here:
+    starting processes for it would only cost time.
 
     A worker that dies (killed, out of memory) loses the chunks in flight: each is run again alone in a
     fresh pool, and a chunk that kills its worker a second time becomes ``worker_died`` error records.
     """
+    def out(results: list[NoteResult]) -> list:
+        return results if include_text is None else _lines(results, include_text)
+
     chunks = _chunks(items, batch_size)
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if second is None:
+        yield from out(checker._check_chunk(first) if first is not None else [])
+        return
+    chunks = chain((first, second), chunks)
     pool = _Pool(checker, jobs)
     pending: deque = deque()
     finished = False
     try:
         while True:
             while len(pending) < IN_FLIGHT_PER_JOB * jobs and (chunk := next(chunks, None)) is not None:
-                pending.append((chunk, pool.submit(chunk)))
+                pending.append((chunk, pool.submit(chunk, include_text)))
             if not pending:
                 break
             chunk, future = pending.popleft()
@@ -340,23 +387,24 @@ def _parallel(checker: Checker, items, batch_size: int, jobs: int) -> Iterator[N
                 pending.clear()
                 pool.restart()
                 for chunk in lost:
-                    yield from _alone(pool, checker, chunk)
+                    yield from _alone(pool, checker, chunk, out, include_text)
             except Exception as exc:  # noqa: BLE001 - a chunk that cannot be sent or returned
-                yield from _chunk_errors(checker, chunk, "internal", f"notecheck failed on this note ({type(exc).__name__})")
+                yield from out(list(_chunk_errors(checker, chunk, "internal",
+                                                  f"notecheck failed on this note ({type(exc).__name__})")))
         finished = True
     finally:
         pool.close(wait=finished)
 
 
-def _alone(pool: _Pool, checker: Checker, chunk: list) -> Iterator[NoteResult]:
+def _alone(pool: _Pool, checker: Checker, chunk: list, out, include_text: bool | None) -> Iterator:
     try:
-        results = pool.submit(chunk).result()
+        results = pool.submit(chunk, include_text).result()
     except BrokenProcessPool:
         pool.restart()
-        results = list(_chunk_errors(checker, chunk, "worker_died",
-                                     "the worker process checking this note died (killed, or out of memory)"))
+        results = out(list(_chunk_errors(checker, chunk, "worker_died",
+                                         "the worker process checking this note died (killed, or out of memory)")))
     except Exception as exc:  # noqa: BLE001
-        results = list(_chunk_errors(checker, chunk, "internal", f"notecheck failed on this note ({type(exc).__name__})"))
+        results = out(list(_chunk_errors(checker, chunk, "internal", f"notecheck failed on this note ({type(exc).__name__})")))
     yield from results
 
 

@@ -270,3 +270,10 @@ def printable(result: NoteResult) -> NoteResult:
     warning = NoteWarning(ESCAPED, f"{', '.join(changed)} written with backslash escapes (\\xNN, \\uNNNN): "
                                    "they held bytes or characters that are not valid Unicode")
     return replace(result, **changed, warnings=result.warnings + (warning,))
+
+
+def is_flagged(result: NoteResult) -> bool:
+    """Whether a result counts as flagged: a finding on a code, a billed code without rules, or a warning (an
+    unreadable date). A policy note (a payer's coverage stance) is no failure."""
+    return any(f.kind != "policy_note" for c in result.codes for f in c.flags) or bool(result.unsupported_codes) \
+        or bool(result.warnings)

@@ -30,6 +30,12 @@ class Ledger:
         self.profile = profile
         self.patients: dict[str, deque[Earlier]] = {}
 
+    @property
+    def active(self) -> bool:
+        """Whether the profile has rules, so that a check may read earlier notes (``record_checks``);
+        without, ``apply`` returns every result unchanged."""
+        return bool(self.profile.file.rules)
+
     def apply(self, result: NoteResult) -> NoteResult:
         if result.error is not None:
             return result

@@ -1,22 +1,22 @@
 """Keep libraries underneath from writing note text to stderr.
 
 medspaCy's PyRuSH logs every token at DEBUG through loguru, and loguru's default handler writes to
-stderr. notecheck never uses PyRuSH, and it removes loguru's default handler at import so that no
-library can print note text through it, whatever the verbosity the user asks of notecheck.
+stderr. notecheck never uses PyRuSH, and it removes loguru's default handler so that no library can print
+note text through it, whatever the verbosity the user asks of notecheck: at import when loguru is imported
+already, else when medspaCy's package is first used (``lazy``: notecheck itself imports neither).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 
 
 def silence_libraries() -> None:
-    try:
+    if "loguru" in sys.modules:  # loguru comes with medspaCy's components; before them there is nothing to silence
         from loguru import logger
-    except ImportError:  # loguru comes with medspaCy; without it there is nothing to silence
-        pass
-    else:
+
         logger.remove()
         logger.disable("PyRuSH")
         logger.disable("medspacy")

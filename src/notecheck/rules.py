@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import rules_cache
 from .errors import RuleFileError, UnknownCodeError
 from .models import ELEMENTS
 
@@ -421,6 +422,15 @@ def load_rules(root: Path | str | None = None) -> RulePack:
 def _load_rules(root: Path) -> RulePack:
     if not (root / "pack.yml").is_file():
         raise RuleFileError(f"{root} is not a rule pack: pack.yml is missing there.")
+    digest = pack_digest(root)
+    pack = rules_cache.read(root, digest)  # the same pack, stored by its content (see rules_cache)
+    if pack is None:
+        pack = _read_pack(root, digest)
+        rules_cache.write(root, digest, pack)
+    return pack
+
+
+def _read_pack(root: Path, digest: str) -> RulePack:
     elements: dict[str, ElementFile] = {}
     parts: list[tuple[Path, ElementPart]] = []
     for path in sorted((root / "elements").glob("*.yml")):
@@ -460,7 +470,7 @@ def _load_rules(root: Path) -> RulePack:
         codes.setdefault(cf.code, []).append(cf)
     ordered = {c: tuple(sorted(v, key=lambda r: r.effective_from)) for c, v in sorted(codes.items())}
     pack = RulePack(
-        digest=pack_digest(root),
+        digest=digest,
         root=root,
         pack=load_yaml_model(root / "pack.yml", PackFile),
         elements=elements,

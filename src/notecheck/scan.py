@@ -15,7 +15,7 @@ import orjson
 
 from .check import Checker
 from .errors import InputError, InternalError, NotecheckError, ResumeFileError
-from .models import STATUS_RANK, NoteInput, NoteResult, ReadError, escape_surrogates
+from .models import STATUS_RANK, NoteInput, NoteResult, ReadError, escape_surrogates, is_flagged
 from .patients import Ledger
 from .readers import kind_of, read_notes
 
@@ -32,19 +32,19 @@ class Summary:
     by_status: dict = field(default_factory=dict)
 
     def add(self, result: NoteResult) -> None:
+        self.count(result.status, is_flagged(result))
+
+    def count(self, status: str, flagged: bool) -> None:
         self.read += 1
-        if result.status == "complete":
+        if status == "complete":
             self.complete += 1
-        elif result.status == "incomplete":
+        elif status == "incomplete":
             self.incomplete += 1
-        elif result.status == "no_code":
+        elif status == "no_code":
             self.no_code += 1
         else:
             self.errors += 1
-        if any(f.kind != "policy_note" for c in result.codes for f in c.flags) or result.unsupported_codes \
-                or result.warnings:
-            # a finding on a code, a billed code without rules, or a warning (an unreadable date); a policy note
-            # (a payer's coverage stance) is no failure
+        if flagged:
             self.flagged += 1
 
     @property
@@ -170,7 +170,11 @@ def scan(
     **read_options,
 ) -> Summary:
     """Check every note under ``paths`` and hand each result to ``renderer`` in input order. ``prior`` are the
-    records of an earlier run (--resume): the checks across a patient's notes remember them first."""
+    records of an earlier run (--resume): the checks across a patient's notes remember them first.
+
+    With worker processes, a renderer that writes JSON records (``write_line``) and a profile without checks
+    across notes (then the parent changes no result), the workers send each record as its JSON text
+    (``Checker.check_lines``) instead of the NoteResult: the same bytes, with less work in this process."""
     summary = Summary()
     last = [str(paths[0]) if paths else "the input"]  # the source of the last note read, to name on failure
     items: Iterable = _tracked(read_notes(paths, **read_options), last)
@@ -179,12 +183,18 @@ def scan(
     ledger = Ledger(checker.profile)
     for record in prior:
         ledger.prime(record)
+    write_line = getattr(renderer, "write_line", None)
     try:
-        for result in checker.check_many(items, jobs=jobs, ledger=ledger):
-            renderer.write(result)
-            summary.add(result)
-            if on_result is not None:
-                on_result(result)
+        if jobs > 1 and write_line is not None and on_result is None and not ledger.active:
+            for line, status, flagged in checker.check_lines(items, renderer.include_text, jobs=jobs):
+                write_line(line)
+                summary.count(status, flagged)
+        else:
+            for result in checker.check_many(items, jobs=jobs, ledger=ledger):
+                renderer.write(result)
+                summary.add(result)
+                if on_result is not None:
+                    on_result(result)
         renderer.close()
     except (NotecheckError, OSError):
         raise

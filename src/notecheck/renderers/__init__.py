@@ -8,31 +8,36 @@ need the whole run (sorting, a summary) and keep only what they print.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import OutputError
-from .csv_queue import CsvRenderer
-from .jsonl import JsonLinesRenderer, JsonRenderer
-from .table import TableRenderer
 
-RENDERERS = {
-    "jsonl": JsonLinesRenderer,
-    "json": JsonRenderer,
-    "csv": CsvRenderer,
-    "table": TableRenderer,
-}
 
-try:  # the HTML report is optional until its module lands
-    from .html import HtmlRenderer
+class _Renderers(Mapping):
+    """Format name -> renderer class, each module imported when its format is first used (the table needs
+    rich, the HTML report jinja2: a JSONL scan imports neither)."""
 
-    RENDERERS["html"] = HtmlRenderer
-except ImportError:  # pragma: no cover
-    pass
+    _WHERE = {"jsonl": ("jsonl", "JsonLinesRenderer"), "json": ("jsonl", "JsonRenderer"),
+              "csv": ("csv_queue", "CsvRenderer"), "table": ("table", "TableRenderer"), "html": ("html", "HtmlRenderer")}
+
+    def __getitem__(self, name: str):
+        module, cls = self._WHERE[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+    def __iter__(self):
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+
+RENDERERS = _Renderers()
 
 
 def _cannot_write(path: Path, exc: OSError) -> OutputError:
