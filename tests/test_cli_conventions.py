@@ -29,7 +29,9 @@ COMMANDS = [[]] + [[c] for c in sorted(typer.main.get_command(app).commands) if 
 def test_cli_python_dash_m_and_version():
     proc = subprocess.run([sys.executable, "-m", "notecheck", "--version"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == f"notecheck {notecheck.__version__}"
+    from notecheck.rules import load_rules
+
+    assert proc.stdout.strip() == f"notecheck {notecheck.__version__} (rules {load_rules().version})"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) or "app" for c in COMMANDS])

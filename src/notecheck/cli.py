@@ -38,7 +38,9 @@ log = logging.getLogger("notecheck")
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"notecheck {__version__}")
+        from .rules import load_rules
+
+        typer.echo(f"notecheck {__version__} (rules {load_rules().version})")  # the shipped pack, as records name it
         raise typer.Exit(0)
 
 
