@@ -34,27 +34,25 @@ from notecheck.check import RENEW_STRINGS  # noqa: E402
 NOTECHECK = str(Path(sys.executable).with_name("notecheck"))
 
 
-def rss_mb(pid: int) -> float | None:
+def _proc_mb(path: str, key: str) -> float | None:
+    """The ``key:`` line (in kB) of a /proc file, in MB; None once the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key):
                     return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def rss_mb(pid: int) -> float | None:
+    return _proc_mb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def pss_mb(pid: int) -> float | None:
     """Proportional set size: a page shared by n processes (forked workers share the parent's pipeline) counts 1/n."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    return _proc_mb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def tree_mb(pid: int) -> float | None:
