@@ -69,11 +69,13 @@ CLAUSE_BOUNDARIES = [
     row("no vascular uptake period mild swelling of the foot", "swelling", set(), "dictated-period"),
     row("No change in vision, diplopia or change in hearing.", "diplopia", {N}, "no-change-is-a-negation-of-findings"),
     row("There were no further episodes of hematemesis.", "hematemesis", {N}, "no-further-negates"),
-    # a fronted "without" phrase ends at its comma (contextual data: fronted_cues in context.yml)
+    # a "without" phrase ends at its comma (comma_bounded_cues in context.yml)
     row("Without sedation, 3 mL of 6% phenol was injected.", "phenol", set(), "fronted-without"),
     row("Without sedation, 3 mL of 6% phenol was injected.", "sedation", {N}, "fronted-without-negates-its-phrase"),
     row("With no complications, 5 mL of ropivacaine was injected.", "ropivacaine", set(), "fronted-with-no"),
     row("The knee was injected without ultrasound, with 40 mg of triamcinolone.", "ultrasound", {N}, "mid-sentence-without"),
+    row("Under sterile technique and without imaging guidance, 40 mg triamcinolone was injected.", "triamcinolone", set(),
+        "mid-sentence-without-ends-at-comma"),
 ]
 
 HISTORICAL = [

@@ -122,8 +122,8 @@ class ContextEngine:
         self.list_words = frozenset(self.strings.add(w.lower()) for w in rules.context.pseudo_list_words)
         self.list_scope = rules.context.pseudo_list_scope
         self.list_excluded = frozenset(t.upper() for t in rules.context.pseudo_list_excluded_types) or None
-        self.fronted = frozenset(c.lower() for c in rules.context.fronted_cues)
-        self.fronted_scope = rules.context.fronted_scope
+        self.comma_bounded = frozenset(c.lower() for c in rules.context.comma_bounded_cues)
+        self.comma_bounded_scope = rules.context.comma_bounded_scope
         self.comma = self.strings.add(",")
         self._inline: dict[int, bool] = {}
         self.colon = self.strings.add(":")
@@ -165,10 +165,6 @@ class ContextEngine:
         return found
 
     # ------------------------------------------------------------------ boundaries
-
-    @staticmethod
-    def _opens_sentence(doc: Doc, start: int, sentence_start: int) -> bool:
-        return all(doc[i].is_space or doc[i].is_punct for i in range(sentence_start, start))
 
     def _comma(self, doc: Doc, lo: int, hi: int) -> int | None:
         return next((i for i in range(lo, min(hi, len(doc))) if doc[i].orth == self.comma), None)
@@ -232,9 +228,8 @@ class ContextEngine:
             hi = start if direction == "BACKWARD" else ends[k]
             if max_scope is not None:
                 lo, hi = max(lo, start - max_scope), min(hi, end + max_scope)
-            if direction == "FORWARD" and self.fronted and self._opens_sentence(doc, start, starts[k]) \
-                    and doc[start:end].text.lower() in self.fronted:
-                comma = self._comma(doc, end, min(hi, end + self.fronted_scope + 1))
+            if direction == "FORWARD" and self.comma_bounded and doc[start:end].text.lower() in self.comma_bounded:
+                comma = self._comma(doc, end, min(hi, end + self.comma_bounded_scope + 1))
                 if comma is not None:
                     hi = comma  # "Without sedation, ...": the phrase before the comma
             group[1].append([cat, direction, start, end, lo, hi, allowed, excluded, terminated_by, cut])

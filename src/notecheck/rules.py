@@ -162,10 +162,10 @@ class ContextFile(_Strict):
     pseudo_list_words: list[str] = []
     pseudo_list_scope: int = Field(default=4, ge=1)
     pseudo_list_excluded_types: list[ElementName] = []  # elements that list negates not ("or blood on aspiration")
-    # cues that, opening a sentence, negate only a short phrase ended by a comma: "Without sedation, 3 mL of
-    # 6% phenol was injected" negates the sedation, not the phenol (at most `fronted_scope` tokens to the comma)
-    fronted_cues: list[str] = []
-    fronted_scope: int = Field(default=5, ge=1)
+    # cues that negate only a short phrase ended by a comma: "Without sedation, 3 mL of 6% phenol was injected"
+    # negates the sedation, not the phenol (a comma at most `comma_bounded_scope` tokens after the cue)
+    comma_bounded_cues: list[str] = []
+    comma_bounded_scope: int = Field(default=5, ge=1)
     procedure_scope: ProcedureScope = ProcedureScope()
     never_excluded_by: dict[str, list[ElementName]] = {}  # category -> elements it never applies to
     value_filter: dict[str, dict[ElementName, list[str]]] = {}  # category -> element -> the only values it applies to
