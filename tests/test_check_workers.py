@@ -114,3 +114,23 @@ def test_check_workers_scan_survives_a_worker_killed_from_outside(tmp_path):
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["source"] for r in records) == sorted(str(p) for p in notes.iterdir())
     assert all(r["error"] is None for r in records)  # the lost chunks were checked again
+
+
+def test_check_workers_a_pool_broken_between_results_loses_the_chunk_not_the_scan(monkeypatch):
+    """A worker can die after the last result was read and before the next chunk is sent: the submit then
+    raised BrokenProcessPool out of the scan (seen once in CI); it is a lost chunk like the others."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from notecheck import Checker
+    from notecheck.check import _Pool
+
+    pool = _Pool(Checker(), 1)
+    try:
+        def broken(*_args, **_kwargs):
+            raise BrokenProcessPool("a child process terminated abruptly")
+        monkeypatch.setattr(pool.executor, "submit", broken)
+        future = pool.submit(_notes(1))
+        with pytest.raises(BrokenProcessPool):
+            future.result()
+    finally:
+        pool.close(wait=False)

@@ -15,7 +15,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import lru_cache
@@ -339,8 +339,13 @@ class _Pool:
                                    initargs=(self.checker.rules_dir, self.checker.keep_text, self.checker.date_format,
                                              self.checker.edits_dir, self.checker.profile.name))
 
-    def submit(self, chunk: list, include_text: bool | None = None):
-        return self.executor.submit(_work, chunk, include_text)
+    def submit(self, chunk: list, include_text: bool | None = None) -> Future:
+        try:
+            return self.executor.submit(_work, chunk, include_text)
+        except BrokenProcessPool as exc:  # a worker died since the last result: this chunk is lost with the others
+            lost: Future = Future()
+            lost.set_exception(exc)
+            return lost
 
     def restart(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
