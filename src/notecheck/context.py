@@ -122,7 +122,7 @@ class ContextEngine:
         self.list_words = frozenset(self.strings.add(w.lower()) for w in rules.context.pseudo_list_words)
         self.list_scope = rules.context.pseudo_list_scope
         self.list_excluded = frozenset(t.upper() for t in rules.context.pseudo_list_excluded_types) or None
-        self.comma_bounded = frozenset(c.lower() for c in rules.context.comma_bounded_cues)
+        comma_bounded = frozenset(c.lower() for c in rules.context.comma_bounded_cues)
         self.comma_bounded_scope = rules.context.comma_bounded_scope
         self.comma = self.strings.add(",")
         self._inline: dict[int, bool] = {}
@@ -137,6 +137,9 @@ class ContextEngine:
             self.cue_of[rule_id] = (rule.category, rule.direction.upper(), rule.max_scope, rule.allowed_types,
                                     rule.excluded_types, frozenset(t.upper() for t in (rule.terminated_by or ())),
                                     frozenset(ends) if ends else None)
+        # the FORWARD cues whose scope a comma soon after ends ("Without sedation, ...")
+        self.comma_bounded = frozenset(rule_id for rule_id, rule in self.matcher.rule_map.items()
+                                       if rule.direction.upper() == "FORWARD" and rule.literal.lower() in comma_bounded)
 
     # ------------------------------------------------------------------ matching
 
@@ -228,7 +231,7 @@ class ContextEngine:
             hi = start if direction == "BACKWARD" else ends[k]
             if max_scope is not None:
                 lo, hi = max(lo, start - max_scope), min(hi, end + max_scope)
-            if direction == "FORWARD" and self.comma_bounded and doc[start:end].text.lower() in self.comma_bounded:
+            if rule_id in self.comma_bounded:
                 comma = self._comma(doc, end, min(hi, end + self.comma_bounded_scope + 1))
                 if comma is not None:
                     hi = comma  # "Without sedation, ...": the phrase before the comma

@@ -437,7 +437,7 @@ class Extractor:
             or (self.sided.get(v, True) and self._has_cue(s, site_cues, agent_sents, sents)))]
         char_starts, char_ends = sents.char_starts, sents.char_ends
         for mention in mentions:
-            more: list[str] = []  # the further values of a mention of several blocks
+            more: list[str] | tuple = ()  # the further values of a mention of several blocks
             start, end, element, value = mention
             start_char, end_char = char_starts[start], char_ends[end - 1]
             written = text[start_char:end_char]
