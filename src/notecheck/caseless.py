@@ -35,13 +35,19 @@ class Caseless:
         # words one of which every match holds: a text without any of them is not searched at all
         self.needs = needed_words(regex) if self.lower_case else None
 
-    def finditer(self, text: str, lower: str | None, anchor: str | None = None) -> Iterator[re.Match]:
+    def finditer(self, text: str, lower: str | None, anchor: str | None = None,
+                 seen: dict[str, bool] | None = None) -> Iterator[re.Match]:
         """Matches in ``text`` (``lower`` is ``lowered(text)``); with an anchor, only within about 60
-        characters of each place it occurs."""
+        characters of each place it occurs. ``seen``: whether each word is in ``lower``, kept across the
+        regexes run on one text (several need the same words)."""
         rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
         if self.needs is not None and subject is lower:
+            seen = {} if seen is None else seen
             for word in self.needs:
-                if word in lower:
+                found = seen.get(word)
+                if found is None:
+                    found = seen[word] = word in lower
+                if found:
                     break
             else:
                 return

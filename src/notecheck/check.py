@@ -30,7 +30,7 @@ from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
 from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, is_flagged, printable
 from .patients import Ledger
-from .pipeline import build_pipeline
+from .pipeline import build_pipeline, sentence_starts
 from .policy import note_checks
 from .profiles import load_profile
 from .renderers.jsonl import json_line
@@ -83,7 +83,8 @@ class Checker:
                                  f"the text of {len(text)} characters. Give 0 <= start < end <= len(text).")
             span = doc.char_span(start, end, alignment_mode="expand")
             targets.append((span.start, span.end, FINDING) if span is not None and len(span) else None)
-        links = self.nlp.get_pipe("notecheck_context").engine.link(doc, [t for t in targets if t is not None])
+        links = self.nlp.get_pipe("notecheck_context").engine.link(doc, [t for t in targets if t is not None],
+                                                                   sentence_starts(doc))
         return self.extractor.finding_reasons(doc, targets, links)
 
     def check_many(

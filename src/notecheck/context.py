@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.context import ConTextRule
-from spacy.attrs import IS_SPACE, ORTH, SENT_START
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.tokens import Doc
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
@@ -203,10 +203,11 @@ class ContextEngine:
 
     # ------------------------------------------------------------------ the graph
 
-    def link(self, doc: Doc, targets: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], tuple[tuple[str, int], ...]]:
+    def link(self, doc: Doc, targets: list[tuple[int, int, str]],
+             starts: list[int]) -> dict[tuple[int, int, str], tuple[tuple[str, int], ...]]:
+        """``starts``: the first token of each sentence (``pipeline.sentence_starts``)."""
         if not targets:
             return {}
-        starts = np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1).tolist() or [0]
         ends = starts[1:] + [len(doc)]
         by_sentence: dict[int, tuple[list, list, list]] = {}  # targets, cues, pseudo-negations
         for target in targets:

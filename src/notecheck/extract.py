@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from spacy.attrs import IDX, LENGTH, LOWER, NORM, SENT_START
+from spacy.attrs import IDX, LENGTH, LOWER, NORM
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
@@ -25,6 +25,7 @@ from .pipeline import (
     known_labels,
     mentions_of,
     normalize_label,
+    sentence_starts,
 )
 from .policy_values import Normalizers
 from .rules import RulePack, SectionSpec
@@ -112,12 +113,12 @@ class _Sentences:
     def __init__(self, doc: Doc, text: str):
         self.doc = doc
         self.doc_text = text
-        arr = doc.to_array([SENT_START, LOWER, NORM, IDX, LENGTH])  # one read; SENT_START -1 comes out as 2**64-1
-        self.starts = np.flatnonzero(arr[:, 0] == 1).tolist()
+        arr = doc.to_array([LOWER, NORM, IDX, LENGTH])  # one read
+        self.starts = sentence_starts(doc)
         self.ends = self.starts[1:] + [len(doc)]
-        self.keys = arr[:, 1:3]
-        self.char_starts = arr[:, 3].tolist()
-        self.char_ends = (arr[:, 3] + arr[:, 4]).tolist()
+        self.keys = arr[:, 0:2]
+        self.char_starts = arr[:, 2].tolist()
+        self.char_ends = (arr[:, 2] + arr[:, 3]).tolist()
         self._words: dict[int, frozenset[int]] = {}
 
     def index(self, token_i: int) -> int:
@@ -367,9 +368,9 @@ class Extractor:
         return "no_target_nearby"
 
     def _label_findings(self, text: str, headers, evidence: dict[str, list[Evidence]], section_at,
-                        fields: set) -> list[tuple[int, int]]:
+                        fields: dict[str, list[tuple[int, int]]]) -> list[tuple[int, int]]:
         """Template fields: `Consent: signed` documents consent; `Consent: [ ]` is a placeholder.
-        Adds ``(element, value_start, value_end)`` of every filled field to ``fields``."""
+        Adds ``(value_start, value_end)`` of every filled field to ``fields``, under each element it is a field of."""
         label_spans = []
         for i, (start, end, label) in enumerate(headers):
             label_spans.append((start, end))
@@ -388,8 +389,8 @@ class Extractor:
             if (not value or self.placeholder.match(value)) and low not in self.allowed_label_values[element]:
                 evidence[element].append(Evidence(start, max(end, v_end), text[start:max(end, v_end)], section, None, "placeholder"))
                 continue
-            fields.add((element, v_start, v_end))
-            fields.update((other, v_start, v_end) for other in self.also_of_label.get(label, ()))
+            for el in (element, *self.also_of_label.get(label, ())):
+                fields.setdefault(el, []).append((v_start, v_end))
             if element not in self.valueless:
                 continue  # vocabulary elements are found by their terms inside the value
             reason = None
@@ -419,7 +420,7 @@ class Extractor:
             return secs[i] if i >= 0 else None
 
         evidence: dict[str, list[Evidence]] = {e: [] for e in ELEMENTS}
-        fields: set[tuple[str, int, int]] = set()
+        fields: dict[str, list[tuple[int, int]]] = {}
         label_spans = self._label_findings(text, headers, evidence, section_at, fields)
         label_starts = [s for s, _ in label_spans]
 
@@ -459,7 +460,7 @@ class Extractor:
                       or self._section_reason(start, element, value, sec, sents))
             if _UNTICKED.search(text, max(0, start_char - 8), start_char):
                 reason = "placeholder"  # "[ ] tibial nerve": an option left unticked
-            in_field = any(el == element and s <= start_char and end_char <= e for el, s, e in fields)
+            in_field = element in fields and any(s <= start_char and end_char <= e for s, e in fields[element])
             if in_field:
                 pass  # "Side: right", "Target: left obturator nerve": the template says what it is
             elif reason is None and element in self.cues and not self._has_cue(start, self.cues[element], agent_sents, sents):

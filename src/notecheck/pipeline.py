@@ -12,6 +12,7 @@ Besides ``doc.spans["notecheck"]``, what the components leave for the extractor 
 
 # no `from __future__ import annotations`: spaCy reads the factories' type hints at run time
 
+import bisect
 import re
 
 from . import quiet  # noqa: F401  (silences loguru before medspaCy is imported)
@@ -36,6 +37,7 @@ HEADERS_KEY = "notecheck_headers"
 TEXT_KEY = "notecheck_text"
 MODIFIERS_KEY = "notecheck_modifiers"
 MENTIONS_KEY = "notecheck_mentions"  # (start, end, element, value) of each mention, as plain tuples
+SENTS_KEY = "notecheck_sentence_starts"  # the first token of each sentence, as a list
 
 
 class _KeepText:
@@ -62,6 +64,14 @@ def mentions_of(doc: Doc) -> list[tuple[int, int, str, str]]:
     return found
 
 
+def sentence_starts(doc: Doc) -> list[int]:
+    """The first token of each sentence, as SentenceSplitter set them (read from the Doc if it did not run)."""
+    found = doc.user_data.get(SENTS_KEY)
+    if found is None:
+        found = np.flatnonzero(doc.to_array([SENT_START]).reshape(-1).astype(np.int64) == 1).tolist() or [0]
+    return found
+
+
 def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
     """``(category, first token)`` of each context cue that modifies a mention, as SentenceContext linked them."""
     return doc.user_data.get(MODIFIERS_KEY, {}).get((span.start, span.end, span.label_), ())
@@ -70,6 +80,7 @@ def modifiers_of(doc: Doc, span: Span) -> tuple[tuple[str, int], ...]:
 # A header is a label then a colon (not a time such as 10:30), at the start of a line or after a comma,
 # period or semicolon (comma-joined exports). Found from the colons back, as a colon is rare.
 _LABEL_RE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9 /&'\-\(\)]{0,60}?)[ \t]*")
+_BEFORE_LABEL = re.compile(r"[\n,.;]")
 _DIGITS = frozenset("0123456789")
 
 
@@ -77,24 +88,43 @@ def normalize_label(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
+_LABELS: dict[tuple[str, frozenset[str]], str | None] = {}  # (label as written, known labels) -> its label or None
+
+
 def find_headers(text: str, known: frozenset[str]) -> list[tuple[int, int, str]]:
     """``(start, end, label)`` for every header: an ALL-CAPS label, or a known label, then a colon."""
     found = []
     colon = text.find(":")
+    if colon == -1:
+        return found
+    cuts = [m.start() for m in _BEFORE_LABEL.finditer(text)]
     while colon != -1:
         after = colon + 1
         if text[after:after + 1] not in _DIGITS:
-            start = max(text.rfind(c, 0, colon) for c in "\n,.;") + 1
-            m = _LABEL_RE.fullmatch(text, start, colon)
+            k = bisect.bisect_left(cuts, colon)
+            m = _LABEL_RE.fullmatch(text, cuts[k - 1] + 1 if k else 0, colon)
             if m is not None:
-                raw = m.group(1)
-                label = normalize_label(raw)
-                letters = [c for c in raw if c.isalpha()]
-                is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
-                if label in known or (is_caps and len(raw.split()) <= 7):
+                label = _label(m.group(1), known)
+                if label is not None:
                     found.append((m.start(1), after, label))
         colon = text.find(":", after)
     return found
+
+
+def _label(raw: str, known: frozenset[str]) -> str | None:
+    """The label of a header written ``raw``, or None when it is no header (cached: templates repeat them)."""
+    key = (raw, known)
+    label = _LABELS.get(key, False)
+    if label is False:
+        label = normalize_label(raw)
+        letters = [c for c in raw if c.isalpha()]
+        is_caps = len(letters) >= 2 and all(c.isupper() for c in letters)
+        if not (label in known or (is_caps and len(raw.split()) <= 7)):
+            label = None
+        if len(_LABELS) > 20_000:
+            _LABELS.clear()
+        _LABELS[key] = label
+    return label
 
 
 class SentenceSplitter:
@@ -115,6 +145,7 @@ class SentenceSplitter:
         doc.user_data[HEADERS_KEY] = headers
         n = len(doc)
         if n == 0:
+            doc.user_data[SENTS_KEY] = []
             return doc
         token_starts = doc.to_array([IDX]).reshape(-1).astype(np.int64)
         cuts = [h[0] for h in headers] + [m.end() for m in self._BREAKS.finditer(text)]
@@ -123,6 +154,7 @@ class SentenceSplitter:
         at = np.searchsorted(token_starts, np.asarray(cuts, dtype=np.int64))
         flags[at[at < n], 0] = 1
         doc.from_array([SENT_START], flags.astype(np.uint64))
+        doc.user_data[SENTS_KEY] = np.flatnonzero(flags[:, 0] == 1).tolist()
         return doc
 
 
@@ -149,16 +181,21 @@ class Speller:
         return best[0] if best and best[0][0] == word[0] else None
 
     def __call__(self, doc: Doc) -> Doc:
-        lows = doc.to_array(LOWER)
+        lows = doc.to_array(LOWER).tolist()
         strings = doc.vocab.strings
         fixes = self.fixes
-        for key in np.unique(lows).tolist():
-            if key not in fixes:
+        wrong = []
+        for key in set(lows):
+            fix = fixes.get(key, False)
+            if fix is False:
                 if len(fixes) > 100_000:
                     fixes.clear()
-                fixes[key] = self.correct(strings[key])
-            if fixes[key] is not None:
-                for i in np.flatnonzero(lows == key).tolist():
+                fix = fixes[key] = self.correct(strings[key])
+            if fix is not None:
+                wrong.append(key)
+        for key in wrong:
+            for i, low in enumerate(lows):
+                if low == key:
                     doc[i].norm_ = fixes[key]
         return doc
 
@@ -216,8 +253,9 @@ class TermMatcher:
         if self.regexes:
             text = doc_text(doc)
             lower = lowered(text)
+            seen: dict[str, bool] = {}
             for element, value, rx, anchor in self.regexes:
-                for m in rx.finditer(text, lower, anchor):
+                for m in rx.finditer(text, lower, anchor, seen):
                     span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                     if span is not None and len(span):
                         found.setdefault(element, []).append((span.start, span.end, value))
@@ -246,7 +284,7 @@ class SentenceContext:
     def __call__(self, doc: Doc) -> Doc:
         mentions = [(s, e, el) for s, e, el, _v in mentions_of(doc)]
         if mentions:
-            doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions)
+            doc.user_data[MODIFIERS_KEY] = self.engine.link(doc, mentions, sentence_starts(doc))
         return doc
 
 
