@@ -219,12 +219,16 @@ class Documentation:
         return self.text[lo:hi]
 
     def _levels(self, ev: Evidence) -> tuple[int, ...]:
+        if not self._anywhere(_LEVEL):
+            return ()
         out: set[int] = set()
         for lo, hi in self._levels_in(self._segment(ev.start)):
             out.update(range(lo, hi + 1))
         return tuple(sorted(out))
 
     def _near_levels(self, ev: Evidence) -> tuple[tuple[int, int], ...]:
+        if not self._anywhere(_LEVEL):
+            return ()
         for shift in (0, -1, 1, -2):
             found = self._levels_in(self._segment(ev.start, shift))
             if found:
