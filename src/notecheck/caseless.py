@@ -32,7 +32,7 @@ class Caseless:
         self.any_case = re.compile(regex, re.IGNORECASE)
         has_upper = re.search(r"[A-Z]", re.sub(r"\\.", "", regex)) is not None  # \S, \D ... are not letters
         self.lower_case = None if has_upper else re.compile(regex)
-        # words one of which every match holds: a text without any of them is not searched at all
+        # sets of words every match holds one of: a text without any word of one set is not searched at all
         self.needs = needed_words(regex) if self.lower_case else None
 
     def finditer(self, text: str, lower: str | None, anchor: str | None = None,
@@ -43,14 +43,15 @@ class Caseless:
         rx, subject = (self.lower_case, lower) if self.lower_case and lower is not None else (self.any_case, text)
         if self.needs is not None and subject is lower:
             seen = {} if seen is None else seen
-            for word in self.needs:
-                found = seen.get(word)
-                if found is None:
-                    found = seen[word] = word in lower
-                if found:
-                    break
-            else:
-                return
+            for option in self.needs:
+                for word in option:
+                    found = seen.get(word)
+                    if found is None:
+                        found = seen[word] = word in lower
+                    if found:
+                        break
+                else:
+                    return
         if anchor is None or lower is None:
             yield from rx.finditer(subject)
             return
@@ -69,24 +70,30 @@ class Caseless:
             yield from rx.finditer(subject, start, stop)
 
 
-def needed_words(regex: str, most: int = 12) -> tuple[str, ...] | None:
-    """Strings one of which every match of ``regex`` contains, or None when the regex names none (or more
-    than ``most``). ``\bentire vial (?:was )?used`` -> ("entire vial ",); ``(?:wasted|discarded)\b`` ->
-    ("wasted", "discarded"). Read from the parsed regex: a run of literal characters, a group, a repeat
-    taken at least once, or an alternation each branch of which needs one; lookarounds and flags count for
-    nothing. Used only to skip a search that cannot match, so it errs towards None."""
+def needed_words(regex: str, most: int = 12) -> tuple[tuple[str, ...], ...] | None:
+    """Sets of strings such that every match of ``regex`` contains one string of each set, or None when the
+    regex names none (a set of more than ``most`` strings is left out). ``\bentire vial (?:was )?used`` ->
+    (("entire vial ",), ("used",)); ``(?:wasted|discarded)\b`` -> (("discarded", "wasted"),). Read from the
+    parsed regex: a run of literal characters, a group, a repeat taken at least once, or an alternation each
+    branch of which needs one; lookarounds and flags count for nothing. Used only to skip a search that cannot
+    match (a text lacking every string of one set), so it errs towards None."""
     try:
         parsed = _sre_parse.parse(regex)
     except re.error:
         return None
     if parsed.state.flags & re.IGNORECASE:  # (?i) on the lower-cased text: a few letters fold to others
         return None
-    found = _needed(list(parsed))
-    return tuple(sorted(found)) if found and len(found) <= most else None
+    found = [o for o in _options(list(parsed)) if len(o) <= most]
+    found.sort(key=_selective, reverse=True)  # the likeliest to be missing first
+    return tuple(tuple(sorted(o)) for o in dict.fromkeys(found)) or None
 
 
-def _needed(items: list) -> frozenset[str] | None:
-    """The most selective set of strings, one of which a match of the sequence ``items`` holds (or None)."""
+def _selective(option: frozenset[str]) -> tuple[int, int]:
+    return min(len(w) for w in option), -len(option)
+
+
+def _options(items: list) -> list[frozenset[str]]:
+    """Every set of strings one of which a match of the sequence ``items`` holds."""
     options: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -100,18 +107,13 @@ def _needed(items: list) -> frozenset[str] | None:
             run.append(chr(av))
             continue
         flush()
-        inner = None
         if op is _C.SUBPATTERN and not av[1] and not av[2]:  # a group without inline flags
-            inner = _needed(list(av[3]))
+            options += _options(list(av[3]))
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1:
-            inner = _needed(list(av[2]))
+            options += _options(list(av[2]))
         elif op is _C.BRANCH:
-            branches = [_needed(list(b)) for b in av[1]]
+            branches = [_options(list(b)) for b in av[1]]
             if all(branches):
-                inner = frozenset().union(*branches)
-        if inner:
-            options.append(inner)
+                options.append(frozenset().union(*(max(b, key=_selective) for b in branches)))
     flush()
-    if not options:
-        return None
-    return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
+    return options
