@@ -127,6 +127,9 @@ def _label(raw: str, known: frozenset[str]) -> str | None:
     return label
 
 
+_NOT_START = np.uint64(2**64 - 1)  # SENT_START -1 (not a sentence start) as the uint64 that from_array takes
+
+
 class SentenceSplitter:
     """Sentence starts at line breaks, at headers, and after . ! ? before a capital, digit or bracket.
 
@@ -147,14 +150,12 @@ class SentenceSplitter:
         if n == 0:
             doc.user_data[SENTS_KEY] = []
             return doc
-        token_starts = doc.to_array([IDX]).reshape(-1).astype(np.int64)
         cuts = [h[0] for h in headers] + [m.end() for m in self._BREAKS.finditer(text)]
-        flags = np.full((n, 1), -1, dtype=np.int64)
-        flags[0, 0] = 1
-        at = np.searchsorted(token_starts, np.asarray(cuts, dtype=np.int64))
-        flags[at[at < n], 0] = 1
-        doc.from_array([SENT_START], flags.astype(np.uint64))
-        doc.user_data[SENTS_KEY] = np.flatnonzero(flags[:, 0] == 1).tolist()
+        starts = sorted({0, *np.searchsorted(doc.to_array(IDX), cuts).tolist()} - {n}) if cuts else [0]
+        flags = np.full((n, 1), _NOT_START, dtype=np.uint64)
+        flags[starts, 0] = 1
+        doc.from_array([SENT_START], flags)
+        doc.user_data[SENTS_KEY] = starts
         return doc
 
 
