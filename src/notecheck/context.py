@@ -143,12 +143,11 @@ class ContextEngine:
 
     # ------------------------------------------------------------------ matching
 
-    def _matches(self, doc: Doc, matcher: MedspacyMatcher) -> list[tuple[str, int, int]]:
-        """``(rule id, start, end)`` of each match, with in-line runs of spaces taken out of the Doc first."""
-        space = np.flatnonzero(doc.to_array(IS_SPACE))
+    def _matches(self, doc: Doc, matcher: MedspacyMatcher, orth: np.ndarray, space: np.ndarray) -> list[tuple[str, int, int]]:
+        """``(rule id, start, end)`` of each match, with in-line runs of spaces taken out of the Doc first
+        (``orth``: the ORTH of each token; ``space``: the positions of the whitespace tokens)."""
         if not len(space):
             return [(self.strings[m], s, e) for m, s, e in matcher(doc)]
-        orth = doc.to_array(ORTH)
         inline = [i for i, o in zip(space.tolist(), orth[space].tolist()) if self._inline_space(o)]
         if not inline:
             return [(self.strings[m], s, e) for m, s, e in matcher(doc)]
@@ -172,10 +171,9 @@ class ContextEngine:
     def _comma(self, doc: Doc, lo: int, hi: int) -> int | None:
         return next((i for i in range(lo, min(hi, len(doc))) if doc[i].orth == self.comma), None)
 
-    def _marks(self, doc: Doc) -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
-        """Token positions that bound a cue's scope, found once per Doc: colons, matched ``( )`` pairs, and
-        list markers (a ``)`` with no open ``(`` before it, as in "2) No effusion")."""
-        orth = doc.to_array(ORTH)
+    def _marks(self, orth: np.ndarray) -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+        """Token positions that bound a cue's scope, found once per Doc from the ORTH of its tokens: colons,
+        matched ``( )`` pairs, and list markers (a ``)`` with no open ``(`` before it, as in "2) No effusion")."""
         colons = np.flatnonzero(orth == self.colon).tolist()
         pairs, markers, stack = [], [], []
         for i in np.flatnonzero((orth == self.open) | (orth == self.close)).tolist():
@@ -212,7 +210,9 @@ class ContextEngine:
         by_sentence: dict[int, tuple[list, list, list]] = {}  # targets, cues, pseudo-negations
         for target in targets:
             by_sentence.setdefault(bisect.bisect_right(starts, target[0]) - 1, ([], [], []))[0].append(target)
-        matches = self._matches(doc, self.matcher)
+        arr = doc.to_array([ORTH, IS_SPACE])
+        orth = arr[:, 0]
+        matches = self._matches(doc, self.matcher, orth, np.flatnonzero(arr[:, 1]))
         if not matches:
             return {}
         for rule_id, start, end in matches:
@@ -247,7 +247,7 @@ class ContextEngine:
             if not cues:
                 continue
             if marks is None:
-                marks = self._marks(doc)
+                marks = self._marks(orth)
             colons, pairs, markers = marks
             lo, hi = starts[k], ends[k]
             bounds = [b for i in colons[bisect.bisect_left(colons, lo): bisect.bisect_left(colons, hi)]

@@ -129,7 +129,7 @@ class Documentation:
         self.injection_sites = pack.injection_sites
         self.text = text
         self.lowered = text.lower()
-        self._bounds = [m.start() for m in BOUNDARY.finditer(text)]
+        self._bounds_found: list[int] | None = None  # where segments end (_bounds), found when first asked for
         self._segments: dict[tuple[int, int], str] = {}  # (start, shift) -> _segment; mentions share sentences
         self._levels_of: dict[str, list[tuple[int, int]]] = {}  # segment -> levels_in
         self._found: dict[re.Pattern, bool] = {}  # regex -> whether it matches anywhere in the note
@@ -201,6 +201,12 @@ class Documentation:
         if found is None:
             found = self._levels_of[segment] = levels_in(segment)
         return found
+
+    @property
+    def _bounds(self) -> list[int]:
+        if self._bounds_found is None:
+            self._bounds_found = [m.start() for m in BOUNDARY.finditer(self.text)]
+        return self._bounds_found
 
     def _find_segment(self, start: int, shift: int) -> str:
         b = self._bounds
