@@ -2,7 +2,7 @@
 
 Headers are found from the colons back, not by a regex tried at every character; rule regexes run on
 the lower-cased text and, with an anchor, only around it; the tokenizer goes without spaCy's special cases
-for whitespace. Each is checked here against the plain way on the demo notes and on generated text, and
+for whitespace, and its suffix search starts where the longest suffix rule reaches. Each is checked here against the plain way on the demo notes and on generated text, and
 what the components leave on the Doc is checked to be plain values (a Doc still pickles).
 """
 
@@ -81,11 +81,36 @@ def test_fast_paths_tokens_are_spacys_without_its_whitespace_special_cases(check
     assert not [k for k in tokenizer.rules if not k.strip()]
     stock = spacy.blank("en")
     stock.tokenizer.infix_finditer = tokenizer.infix_finditer  # notecheck's comma infixes, to compare like with like
-    stock.tokenizer.suffix_search = tokenizer.suffix_search  # and its period after a final capital ("toxinA.")
+    # and its period after a final capital ("toxinA."), searched as spaCy searches (not SuffixSearch's way)
+    stock.tokenizer.suffix_search = tokenizer.suffix_search.__self__.search
     texts = [p.read_text(encoding="utf-8") for p in DEMO] + ["a\n\n b\t\tc  d\r\n e   \n\t g\n", "\n", " \t", "x\n"]
     for text in texts:
         ours = [(t.text, t.whitespace_) for t in checker.nlp.make_doc(text)]
         assert ours == [(t.text, t.whitespace_) for t in stock.make_doc(text)]
+
+
+def test_fast_paths_suffix_search_finds_what_spacys_search_finds(checker):
+    """SuffixSearch starts where the longest suffix rule can reach (and searches the unbounded "..+" alone):
+    the same match as spaCy's search from the first character, on every word of the demo notes, every ending
+    of those words (spaCy searches again after each suffix it strips), and random strings of word endings."""
+    search = checker.nlp.tokenizer.tokenizer.suffix_search
+    assert search._reach is not None and search._reach < 20 and len(search._unbounded) == 1
+    plain = search.__self__.search
+    words = {w for p in DEMO for w in re.split(r" +", p.read_text(encoding="utf-8"))}
+    endings = {w[k:] for w in words for k in range(len(w))}
+    rnd = random.Random(11)
+    pieces = list(".,;:!?)]}\"'%$°…\n-/") + ["mL", "cc", "mg", "5", "10", "L4", "x", "'s", "km", "..."]
+    fuzz = {"".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 25))) for _ in range(20000)}
+    fuzz |= {"x" + "." * k for k in range(1, 40)} | {"5" + "." * k + "\n" for k in range(40)}
+    for word in words | endings | fuzz:
+        got, want = search(word), plain(word)
+        assert (got and got.span()) == (want and want.span()), word
+
+
+def test_fast_paths_a_tokenizer_with_suffix_search_still_serializes(checker):
+    tokenizer = checker.nlp.tokenizer.tokenizer
+    again = spacy.blank("en").tokenizer.from_bytes(tokenizer.to_bytes())
+    assert again.suffix_search.__self__.pattern == tokenizer.suffix_search.__self__.pattern
 
 
 @pytest.mark.parametrize("text", [
