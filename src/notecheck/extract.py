@@ -12,7 +12,6 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-import numpy as np
 from spacy.attrs import IDX, LENGTH, LOWER, NORM
 from spacy.strings import get_string_id
 from spacy.tokens import Doc

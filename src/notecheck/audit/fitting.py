@@ -130,6 +130,7 @@ class Plan:
         self.site_codes: dict[int, frozenset[str]] = {}  # id(site) -> codes it fits
         self.unlisted_why: dict[int, str] = {}  # id(site) -> why it went to the unlisted code
         self.also_supported: set[str] = set()
+        self._agents = frozenset(doc.agents)
         self._targets()
         self._muscles()
 
@@ -149,7 +150,7 @@ class Plan:
         """A code's ``agents`` say which documented agents satisfy it (of any kind, so that a code file for
         an injection can list local anesthetic); a code listing none takes any destructive agent."""
         if rule.agents:
-            return bool(set(self.doc.agents) & set(rule.agents))
+            return not self._agents.isdisjoint(rule.agents)
         return bool(self.doc.treatment)
 
     def low_temperature(self, rule: CodeFile) -> bool:

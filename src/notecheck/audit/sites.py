@@ -9,7 +9,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..models import ElementFinding, Evidence
+from ..models import ElementFinding, Evidence, fast_init
 from ..rules import RulePack
 
 # Agent kinds (elements/agent.yml) that destroy a nerve or denervate a muscle, and those that do not.
@@ -54,6 +54,7 @@ _HINTS = {
 _BETWEEN_SIDES = re.compile(r"^[\s,/&]*(?:and|&|,|/)?[\s,/&]*$", re.I)
 
 
+@fast_init
 @dataclass(frozen=True)
 class Site:
     """One documented nerve target or injected muscle, with what the text around it says."""
