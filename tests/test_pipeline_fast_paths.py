@@ -177,3 +177,23 @@ def test_fast_paths_needed_words_of_a_regex(regex, needs):
     from notecheck.caseless import needed_words
 
     assert needed_words(regex) == needs
+
+
+def test_fast_paths_speller_scores_only_words_of_a_reachable_length(checker):
+    """The speller scores a word against the domain words whose length lets the ratio reach the cutoff: the
+    same corrections as scoring all of them, on misspellings of every domain word and on ordinary words."""
+    from rapidfuzz import fuzz, process
+
+    speller = checker.nlp.get_pipe("notecheck_spelling")
+    assert len(speller._choices_for(7)) < len(speller.choices) / 2
+    rnd = random.Random(4)
+    words = {"johnson", "appointment", "tolerating", "hemorrhage", "gabapentin", "wheelchair", "fluorosopy"}
+    for w in speller.domain_words:
+        k = rnd.randrange(len(w))
+        words |= {w[:k] + rnd.choice("aeioulrstn") + w[k + 1:], w[:k] + w[k + 1:], w[:k] + "e" + w[k:]}
+    for word in words:
+        want = None
+        if not (len(word) < speller.min_length or word in speller.domain_words or word in speller.never):
+            best = process.extractOne(word, speller.choices, scorer=fuzz.ratio, score_cutoff=speller.cutoff)
+            want = best[0] if best and best[0][0] == word[0] else None
+        assert speller.correct(word) == want, word

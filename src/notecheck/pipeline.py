@@ -175,13 +175,23 @@ class Speller:
         self.min_length = min_length
         self.cutoff = cutoff
         self.fixes: dict[int, str | None] = {}  # by the hash of a lower-cased word
+        self._by_length: dict[int, list[str]] = {}  # word length -> the choices it can match (_choices_for)
 
     def correct(self, word: str) -> str | None:
         """The domain word ``word`` misspells, or None."""
         if len(word) < self.min_length or word in self.domain_words or word in self.never or not word.isalpha():
             return None
-        best = process.extractOne(word, self.choices, scorer=fuzz.ratio, score_cutoff=self.cutoff)
+        best = process.extractOne(word, self._choices_for(len(word)), scorer=fuzz.ratio, score_cutoff=self.cutoff)
         return best[0] if best and best[0][0] == word[0] else None
+
+    def _choices_for(self, length: int) -> list[str]:
+        """The domain words a word of ``length`` letters can reach the cutoff with (in their order): a ratio is
+        at most ``200 * shorter / (sum of lengths)``, so the others cannot be the answer (half the choices)."""
+        found = self._by_length.get(length)
+        if found is None:
+            found = self._by_length[length] = [
+                w for w in self.choices if 200 * min(length, len(w)) / (length + len(w)) >= self.cutoff - 1e-6]
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
         lows = doc.to_array(LOWER).tolist()
