@@ -1,13 +1,15 @@
 """notecheck: documentation-completeness checking for nerve-destruction and chemodenervation notes."""
 
-from . import lazy  # noqa: F401  (before spaCy and medspaCy: their parts notecheck never uses load when asked for)
+from . import lazy  # before spaCy and medspaCy: their parts notecheck never uses load when asked for
 
 # isort: split
 
-from .check import Checker
-from .errors import NotecheckError
-from .models import ELEMENTS, NoteInput, NoteResult, to_record
-from .rules import load_rules
+with lazy.gc_paused(freeze=True):  # modules live as long as the process: collections need not walk them
+    from .check import Checker
+    from .errors import NotecheckError
+    from .models import ELEMENTS, NoteInput, NoteResult, to_record
+    from .rules import load_rules
+    lazy.guard_registries()  # notecheck's factories are registered: from now on a missing name imports spaCy's
 
 __version__ = "0.1.0"
 __all__ = ["Checker", "NotecheckError", "ELEMENTS", "NoteInput", "NoteResult", "to_record", "load_rules", "check_text", "context_of"]

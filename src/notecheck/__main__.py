@@ -1,6 +1,6 @@
 """``python -m notecheck``: the same command line as ``notecheck``."""
 
-from notecheck.cli import app
+from notecheck.cli import main
 
 if __name__ == "__main__":
-    app(prog_name="notecheck")
+    main()

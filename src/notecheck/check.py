@@ -28,6 +28,7 @@ from .dates import DateError, check_date_format, parse_service_date
 from .edits import load_edits
 from .errors import ClaimSyntaxError, InputError
 from .extract import Extractor
+from .lazy import gc_paused
 from .models import STATUS_RANK, SURROGATE, NoteError, NoteInput, NoteResult, NoteWarning, ReadError, is_flagged, printable
 from .patients import Ledger
 from .pipeline import build_pipeline, sentence_starts
@@ -53,16 +54,17 @@ class Checker:
                  edits_dir: str | Path | None = None, profile: str | None = None):
         """``date_format`` (a strptime format) is tried first on every date of service (see ``dates``);
         ``edits_dir`` holds CMS's MUE and PTP tables (see ``edits``); ``profile`` names a payer profile."""
-        self.date_format = check_date_format(date_format) if date_format else None
-        self.rules: RulePack = load_rules(rules_dir)
-        self.edits_dir = str(edits_dir) if edits_dir else None
-        self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
-        self.rules_dir = str(self.rules.root)
-        self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
-        self.nlp = _unbounded(build_pipeline(self.rules))
-        self._strings_built = len(self.nlp.vocab.strings)
-        self.extractor = Extractor(self.rules)
-        self.keep_text = keep_text
+        with gc_paused():  # everything built here stays alive: no collection while it is built
+            self.date_format = check_date_format(date_format) if date_format else None
+            self.rules: RulePack = load_rules(rules_dir)
+            self.edits_dir = str(edits_dir) if edits_dir else None
+            self.edits = load_edits(edits_dir) if edits_dir else None  # CMS MUE/PTP tables (--edits)
+            self.rules_dir = str(self.rules.root)
+            self.profile = load_profile(self.rules, profile)  # its adjusted code rules score the notes
+            self.nlp = _unbounded(build_pipeline(self.rules))
+            self._strings_built = len(self.nlp.vocab.strings)
+            self.extractor = Extractor(self.rules)
+            self.keep_text = keep_text
         _freeze()
 
     def check(self, note: NoteInput | str, codes: str | None = None, service_date: str | None = None) -> NoteResult:
@@ -163,7 +165,8 @@ class Checker:
         if len(self.nlp.vocab.strings) - self._strings_built > RENEW_STRINGS:
             self.nlp = None
             _release()  # the old pipeline is freed before the new one is built: one pipeline in memory at a time
-            self.nlp = _unbounded(build_pipeline(self.rules))
+            with gc_paused():
+                self.nlp = _unbounded(build_pipeline(self.rules))
             self._strings_built = len(self.nlp.vocab.strings)
             gc.freeze()
 
@@ -254,13 +257,19 @@ def _unbounded(nlp):
     return nlp
 
 
+_PIPELINE_FROZEN = False  # whether a Checker froze a pipeline in this process
+
+
 def _freeze() -> None:
     """Move every object alive into the permanent generation, which collections skip. Frozen objects are never
     freed, so this runs only when a pipeline has just been built, and first frees what is garbage (``_release``)
-    if something was frozen before: at the first build nothing was, and the collection (a tenth of a second of a
+    if a pipeline was frozen before (another Checker's, maybe gone now): at the first build none was (only the
+    modules notecheck's import froze, ``lazy.gc_paused``), and the collection (a tenth of a second of a
     one-note scan's start-up) is left out."""
-    if gc.get_freeze_count():
+    global _PIPELINE_FROZEN
+    if _PIPELINE_FROZEN:
         _release()
+    _PIPELINE_FROZEN = True
     gc.freeze()
 
 
