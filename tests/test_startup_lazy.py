@@ -11,8 +11,7 @@ import sys
 # modules a one-note JSONL scan must not import: spaCy's command line and what it pulls in, medspaCy's
 # components (PyRuSH, loguru), QuickUMLS and nltk, and the libraries of other outputs and inputs
 UNUSED = ("spacy.cli", "spacy.cli.info", "requests", "weasel", "quickumls", "quickumls.spacy_component", "nltk",
-          "langcodes", "PyRuSH", "loguru", "medspacy.sentence_splitting", "medspacy.section_detection", "jinja2", "rich", "pyarrow",
-          "spacy.pipeline", "spacy.pipeline.dep_parser", "spacy.pipeline.entityruler", "spacy.ml")
+          "langcodes", "PyRuSH", "loguru", "medspacy.sentence_splitting", "medspacy.section_detection", "jinja2", "rich", "pyarrow")
 
 SCAN = """
 import json, sys, types
@@ -66,57 +65,3 @@ assert not logger._core.handlers  # loguru's default handler (stderr) was remove
 print("ok")
 """
     assert _python(code).strip() == "ok"
-
-
-# each in a fresh interpreter: the first use of spaCy's own components imports them all
-PIPELINE_USES = {
-    "add_pipe": 'nlp = spacy.blank("en"); nlp.add_pipe("sentencizer"); assert nlp("One. Two.").has_annotation("SENT_START")',
-    "attribute": "assert spacy.pipeline.EntityRuler.__name__ == 'EntityRuler'",
-    "from_import": "from spacy.pipeline import Sentencizer, EntityRuler; assert Sentencizer and EntityRuler",
-    "registry_in": 'assert "ner" in spacy.registry.factories and spacy.registry.has("factories", "tagger")',
-    "registry_get": 'assert callable(spacy.registry.architectures.get("spacy.Tok2Vec.v2"))',
-    "registry_all": 'assert "spacy.tagger_scorer.v1" in spacy.registry.scorers.get_all()',
-    "factory_names": 'assert "entity_ruler" in spacy.blank("en").factory_names',
-    "has_factory": 'from spacy.language import Language; assert Language.has_factory("parser")',
-    "factories_attr": 'from spacy.lang.en import English; assert "textcat" in English.factories and len(English.factories) > 20',
-    "spacy_load": 'import spacy.util; nlp = spacy.util.load_model_from_config(spacy.blank("en").config); '
-                  'nlp.add_pipe("entity_ruler").add_patterns([{"label": "X", "pattern": "phenol"}]); '
-                  'assert [e.label_ for e in nlp("5 mL phenol").ents] == ["X"]',
-}
-
-
-def test_startup_lazy_spacy_components_work_when_asked_for():
-    """``spacy.pipeline`` (spaCy's components, their factories and model architectures) is deferred: each way
-    of asking for it, first thing after ``import notecheck``, finds what it found before."""
-    code = """
-import sys, types
-import notecheck, spacy
-assert type(sys.modules["spacy.pipeline"]) is not types.ModuleType  # still deferred
-{use}
-assert type(sys.modules["spacy.pipeline"]) is types.ModuleType or not sys.modules["spacy.pipeline"].deferred
-from spacy.util import registry
-assert type(registry.factories).__name__ == "Registry"  # the guard is off again
-print("ok")
-"""
-    for name, use in PIPELINE_USES.items():
-        assert _python(code.format(use=use)).strip() == "ok", name
-
-
-def test_startup_lazy_guarded_registries_are_those_spacy_pipeline_adds_to():
-    """A spaCy upgrade that registers spacy.pipeline's names elsewhere, or registers a language's own factory
-    there, fails here rather than in a user's pipeline."""
-    code = """
-import json
-import catalogue, notecheck
-from notecheck import lazy
-from spacy.util import registry
-before = set(catalogue.REGISTRY)
-lazy._spacy_pipeline()
-added = set(catalogue.REGISTRY) - before
-names = {getattr(registry, n).namespace: n for n in registry.get_registry_names()}
-print(json.dumps({"registries": sorted({names[k[:-1]] for k in added}), "guarded": list(lazy.PIPELINE_REGISTRIES),
-                  "dotted_factories": sorted(k[-1] for k in added if k[:-1] == registry.factories.namespace and "." in k[-1])}))
-"""
-    got = json.loads(_python(code))
-    assert got["registries"] and set(got["registries"]) <= set(got["guarded"])
-    assert got["dotted_factories"] == []

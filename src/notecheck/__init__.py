@@ -9,7 +9,6 @@ with lazy.gc_paused(freeze=True):  # modules live as long as the process: collec
     from .errors import NotecheckError
     from .models import ELEMENTS, NoteInput, NoteResult, to_record
     from .rules import load_rules
-    lazy.guard_registries()  # notecheck's factories are registered: from now on a missing name imports spaCy's
 
 __version__ = "0.1.0"
 __all__ = ["Checker", "NotecheckError", "ELEMENTS", "NoteInput", "NoteResult", "to_record", "load_rules", "check_text", "context_of"]
