@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 try:
-    from re import _parser as _sre_parse  # Python 3.11+
+    from re import _parser as sre_parse  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
 
-_C = _sre_parse  # opcodes: LITERAL, SUBPATTERN, BRANCH, MAX_REPEAT ...
+_C = sre_parse  # opcodes: LITERAL, SUBPATTERN, BRANCH, MAX_REPEAT ...
 
 
 def lowered(text: str) -> str | None:
@@ -78,7 +78,7 @@ def needed_words(regex: str, most: int = 12) -> tuple[tuple[str, ...], ...] | No
     branch of which needs one; lookarounds and flags count for nothing. Used only to skip a search that cannot
     match (a text lacking every string of one set), so it errs towards None."""
     try:
-        parsed = _sre_parse.parse(regex)
+        parsed = sre_parse.parse(regex)
     except re.error:
         return None
     if parsed.state.flags & re.IGNORECASE:  # (?i) on the lower-cased text: a few letters fold to others

@@ -29,7 +29,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_prefix_regex
 
-from .caseless import Caseless, _sre_parse, lowered
+from .caseless import Caseless, lowered, sre_parse
 from .context import ContextEngine
 from .errors import RuleFileError
 from .rules import RulePack, load_rules
@@ -369,12 +369,12 @@ class SuffixSearch:
         self._reach: int | None = 0
         self._unbounded: list = []
         for piece in pieces:
-            parsed = _sre_parse.parse(piece + "$")
-            if not len(parsed) or parsed[-1] != (_sre_parse.AT, _sre_parse.AT_END):
+            parsed = sre_parse.parse(piece + "$")
+            if not len(parsed) or parsed[-1] != (sre_parse.AT, sre_parse.AT_END):
                 self._reach = None  # "a|b" + "$": the rule's first alternative need not end the word
                 break
             width = parsed.getwidth()[1]
-            if width >= _sre_parse.MAXREPEAT:
+            if width >= sre_parse.MAXREPEAT:
                 self._unbounded.append(re.compile(piece + "$").search)
             else:
                 self._reach = max(self._reach, width + 1)
